@@ -1,0 +1,1 @@
+"""Hydra configuration tree, shipped inside the installed package as ``sim.configs``."""

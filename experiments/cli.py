@@ -1,0 +1,69 @@
+"""The ``plenary`` command: thin entry points that compose a config and call an importable ``run``.
+
+    plenary run [override ...]      e.g. plenary run rules=cosp_draft_rule_17 seed=7 replicates=200
+
+Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
+status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hydra.errors import HydraException
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import ConfigError
+
+USAGE_EXIT = 2
+
+
+def _explain(exc: BaseException) -> str:
+    """One line from a Hydra/OmegaConf error and its cause (the part that names the key)."""
+    parts = [str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__]
+    text = str(exc)
+    if "Available options" in text:
+        parts.append("available: " + ", ".join(l.strip() for l in text.split("Available options")[1].splitlines()[1:]
+                                              if l.startswith("\t") and not l.strip().startswith("provider")))
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause).strip():
+        parts.append(str(cause).strip().splitlines()[0])
+    return "; ".join(p for p in parts if p)
+
+
+def _run(args) -> int:
+    from experiments.config import load
+    from experiments.run import run
+
+    run(load(args.overrides))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
+                                     "participation rules that shape them.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run a scenario (default: the AHC cybercrime negotiation) and chart it",
+                           description="Hydra overrides: group=option (rules=open_door) or key=value (seed=7, "
+                           "replicates=200, rules.informal_share=0.8, params.susceptibility=0.5).")
+    p_run.add_argument("overrides", nargs="*", help="Hydra overrides")
+    p_run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"plenary: error: {exc}", file=sys.stderr)
+    except (HydraException, OmegaConfBaseException) as exc:
+        print(f"plenary: error: {_explain(exc)}", file=sys.stderr)
+    except FileExistsError as exc:
+        print(f"plenary: error: {exc} (allowed: a run_dir that does not exist yet)", file=sys.stderr)
+    return USAGE_EXIT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

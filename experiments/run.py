@@ -1,0 +1,85 @@
+"""``plenary run``: the default scenario (or any override), R paired replicates, a folder of results and a chart."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from sim import io
+from sim.config import RunConfig
+from sim.engine import Schedule
+from sim.plotting import text_trajectory
+from sim.runner import TYPE_KEYS, RunResults, run_replicates
+from sim.scenario import build_world
+
+
+def _ci(values) -> str:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return "n/a"
+    half = 1.96 * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
+    return f"{v.mean():+.3f} [{v.mean() - half:+.3f}, {v.mean() + half:+.3f}]"
+
+
+def summarise(results: RunResults, cfg: RunConfig) -> str:
+    """A readable Markdown summary: adoption, key votes, text vs compromise, influence by type."""
+    t, w = results.table, results.world
+    r_ = len(t)
+    modes = t["mode"].value_counts()
+    lines = [f"# {w.name}: {cfg.rules.accreditation.procedure} accreditation, R = {r_} replicates, seed {cfg.seed}",
+             "", "## Adoption", *[f"- {m}: {n} of {r_}" for m, n in modes.items()],
+             f"- sessions needed (mean): {t['sessions'].mean():.2f}",
+             f"- whole-text vote if called (mean): {t['text_yes'].mean():.1f} yes, {t['text_no'].mean():.1f} no", "",
+             "## Forced deletion votes (share of replicates: held / passed)"]
+    for k in w.issue_keys:
+        col = t[f"deletion_vote_{k}"]
+        if (col > 0).any():
+            lines.append(f"- {k}: {(col > 0).mean():.0%} / {(col == 2).mean():.0%}")
+    lines += ["", "## Text per provision (mean; 0 narrow, 100 broad)", "",
+              "| provision | first draft | final text | compromise CM(x) |", "|---|---|---|---|"]
+    for k in w.issue_keys:
+        lines.append(f"| {k} | {t[f'first_{k}'].mean():.1f} | {t[f'text_{k}'].mean():.1f} | "
+                     f"{t[f'compromise_{k}'].mean():.1f} |")
+    lines += ["", f"Accredited organisations: {t['accredited'].mean():.1f} of {w.n_orgs} "
+              f"(rights NGOs {t['rights_share'].mean():.0%} of them); stakeholder minutes used: "
+              f"{t['speaking_minutes'].mean():.0f}", "",
+              "## Influence by organisation type (mean [95% CI], weighted scale points gained)", "",
+              "| type | accredited | attainment vs first draft | counterfactual influence (without the type) |",
+              "|---|---|---|---|"]
+    for key in TYPE_KEYS:
+        infl = _ci(t[f"influence_{key}"]) if f"influence_{key}" in t else "not run"
+        lines.append(f"| {key} | {t[f'accredited_{key}'].mean():.1f} | {_ci(t[f'attainment_{key}'])} | {infl} |")
+    if "influence_all" in t:
+        lines += ["", f"All stakeholders vs none (on all organisations' preferences): {_ci(t['influence_all'])}"]
+    return "\n".join(lines) + "\n"
+
+
+def run(cfg: RunConfig) -> Path:
+    """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet, summary.md and the chart."""
+    world = build_world(cfg.scenario, cfg.seed)
+    Schedule.resolve(world, cfg.rules, cfg.params)          # validate schedules before any work or output
+    folder = Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    started = time.perf_counter()
+    results = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
+                             cfg.chunk_size)
+    elapsed = time.perf_counter() - started
+    summary = summarise(results, cfg)
+    with io.atomic_dir(folder) as tmp:
+        (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+        results.table.to_parquet(tmp / "results.parquet", index=False)
+        (tmp / "summary.md").write_text(summary)
+        fig = text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, seed {cfg.seed})")
+        for ext in ("png", "svg"):
+            fig.savefig(tmp / f"text_trajectory.{ext}", bbox_inches="tight")
+        io.write_manifest(tmp, {"command": "run", "seed": cfg.seed, "replicates": cfg.replicates,
+                                "variants": cfg.variants, "seconds": round(elapsed, 3), "git_commit": io.git_commit(),
+                                "versions": io.versions(), "rules": asdict(cfg.rules)})
+    print(summary)
+    print(f"Results in {folder}  ({cfg.replicates} replicates in {elapsed:.2f} s)")
+    return folder

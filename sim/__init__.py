@@ -1,0 +1,1 @@
+"""Plenary: an agent-based model of multilateral treaty negotiation and stakeholder participation rules."""

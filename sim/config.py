@@ -1,0 +1,296 @@
+"""The parameter surface: typed dataclasses for the scenario, the participation rules and the behavioural
+parameters, with their allowed values.
+
+These are plain dataclasses (no Hydra inside the model). Hydra composes YAML files against them as structured
+configs (``experiments/config.py`` registers them); Python users build them directly. Each behavioural parameter
+carries, as field metadata, the hard bounds that validation enforces, the plausible range used in sensitivity
+analysis, and its source (``[STD]`` a published model, ``[ASSUMP]`` our assumption), so the documentation tables
+are generated from here and cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value that is not allowed. The message names the key and what is allowed."""
+
+    def __init__(self, key: str, problem: str, allowed: str):
+        self.key, self.problem, self.allowed = key, problem, allowed
+        super().__init__(f"{key}: {problem} (allowed: {allowed})")
+
+
+def _p(default: float, bounds: tuple[float, float], plausible: tuple[float, float], source: str, doc: str):
+    """A behavioural parameter with hard bounds, a plausible range and a source."""
+    meta = {"bounds": bounds, "plausible": plausible, "source": source, "doc": doc}
+    return field(default=default, metadata=meta)
+
+
+def check_number(key: str, value: Any, lo: float, hi: float) -> float:
+    """Return ``value`` as a float if it is a finite number within [lo, hi]; raise ConfigError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(key, f"{value!r} is not a finite number", f"a number in [{lo}, {hi}]")
+    if not lo <= value <= hi:
+        raise ConfigError(key, f"{value} is out of range", f"a number in [{lo}, {hi}]")
+    return float(value)
+
+
+def check_choice(key: str, value: Any, choices: list[str] | tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``; raise ConfigError naming them otherwise."""
+    if value not in choices:
+        raise ConfigError(key, f"unknown value {value!r}", " | ".join(choices))
+    return value
+
+
+# --------------------------------------------------------------------------------------------- behaviour
+@dataclass
+class Params:
+    """Behavioural parameters (the uncertainties): what neither negotiators nor advocates control.
+
+    Defaults and ranges follow LITERATURE.md §8.4 unless stated otherwise.
+    """
+
+    susceptibility: float = _p(0.6, (0, 1), (0.3, 0.9), "[ASSUMP; FJ form STD] Friedkin & Johnsen 1990",
+                               "lambda0: negotiable share of a state's position per session")
+    salience_damping: float = _p(1.0, (0, 5), (0.5, 2), "[ASSUMP]", "gamma: lambda = lambda0*rho*(1-s)^gamma")
+    confidence_political: float = _p(15.0, (0, 100), (10, 25), "[STD] Hegselmann & Krause 2002; Deffuant 2000",
+                                     "epsilon on political provisions (scale points)")
+    confidence_technical: float = _p(30.0, (0, 100), (20, 40), "[STD] Hegselmann & Krause 2002",
+                                     "epsilon on technical provisions (scale points)")
+    stakeholder_weight_max: float = _p(0.15, (0, 1), (0.05, 0.3), "[ASSUMP]",
+                                       "Omega_max: saturating weight of stakeholder messages")
+    saturation: float = _p(15.0, (1e-6, 1e6), (5, 45), "[ASSUMP] calibration",
+                           "kappa: message mass at which the weight reaches 63% of its maximum")
+    plenary_exposure: float = _p(0.3, (0, 10), (0.1, 0.6), "[ASSUMP]", "psi_pl: exposure per plenary statement")
+    written_exposure: float = _p(0.1, (0, 10), (0.05, 0.3), "[ASSUMP]", "psi_w: exposure per written submission")
+    intersessional_exposure: float = _p(0.15, (0, 10), (0, 0.3), "[ASSUMP]",
+                                        "psi_int: chair's exposure per consultation attendance")
+    indirect_channel: float = _p(0.3, (0, 5), (0, 0.6), "[ASSUMP] Böhmelt et al. 2014",
+                                 "kappa_ind: reach of stakeholders into informals through allied delegations")
+    observer_exposure: float = _p(0.3, (0, 1), (0.1, 0.6), "[ASSUMP]",
+                                  "exposure of observers in informals relative to participants")
+    reference_informal_share: float = _p(0.6, (0, 0.99), (0.6, 0.6), "[ASSUMP] LITERATURE §8.3",
+                                         "phi at which plenary exposure has weight 1")
+    coalition_exponent: float = _p(0.5, (0, 1), (0, 1), "[ASSUMP] Klüver 2011",
+                                   "weight of a coalition statement = (members)^chi")
+    concession_rate: float = _p(0.1, (0, 1), (0.05, 0.3), "[ASSUMP] Deffuant mu analogue",
+                                "mu: concession towards the compromise per informal round")
+    cohesion_scale: float = _p(1.0, (0, 2), (0.5, 1.5), "[ASSUMP]", "multiplier on every bloc's cohesion")
+    informal_rounds_base: int = _p(2, (0, 100), (1, 4), "[ASSUMP] LITERATURE §8.3", "rounds = base + per_share*phi")
+    informal_rounds_per_share: int = _p(10, (0, 100), (5, 15), "[ASSUMP] LITERATURE §8.3", "see base")
+    chair_rate: float = _p(0.5, (0, 1), (0.3, 0.8), "[ASSUMP] Tallberg 2010", "eta: chair's update rate")
+    chair_stakeholder_max: float = _p(0.05, (0, 1), (0, 0.15), "[ASSUMP]", "omega_max: chair's stakeholder weight")
+    chair_blocker_pull: float = _p(0.1, (0, 1), (0, 0.3), "[ASSUMP] Moss 2002", "zeta: pull towards likely blockers")
+    objection_threshold: float = _p(3.0, (-100, 100), (1, 6), "[ASSUMP]", "theta_c: whole-text objection (points)")
+    objection_noise: float = _p(1.0, (1e-6, 100), (0.5, 2), "[ASSUMP]", "tau: logistic noise of objections")
+    provision_threshold: float = _p(27.0, (0, 100), (20, 35), "[ASSUMP] calibrated to the Aug 2024 votes",
+                                    "salience-weighted distance at which a state forces a deletion vote")
+    vote_indifference: float = _p(1.0, (0, 100), (0.5, 3), "[ASSUMP]", "nu: utility margin to vote yes/no")
+    isolation_threshold: int = _p(10, (1, 193), (3, 20), "[ASSUMP]",
+                                  "fewest no-votes that make objectors force a recorded whole-text vote")
+    objection_open: float = _p(0.0, (0, 1), (0, 0.02), "[ASSUMP] ISHR; Devex 2020", "pi_obj for open states")
+    objection_limited: float = _p(0.05, (0, 1), (0.02, 0.1), "[ASSUMP] ISHR; Devex 2020", "pi_obj, limited")
+    objection_opposed: float = _p(0.15, (0, 1), (0.08, 0.3), "[ASSUMP] ISHR; Devex 2020", "pi_obj, opposed")
+    admission_yes: float = _p(0.35, (0, 1), (0.25, 0.5), "[ASSUMP] Tallberg, Sommerer & Squatrito",
+                              "a state votes to admit when alignment*receptiveness is at least this")
+    admission_no: float = _p(0.2, (0, 1), (0.1, 0.3), "[ASSUMP]", "...and against when below this")
+    access_public: float = _p(1.0, (0, 1), (1, 1), "[ASSUMP] LITERATURE §8.2", "delta_doc, public drafts")
+    access_delayed: float = _p(0.7, (0, 1), (0.5, 0.9), "[ASSUMP] LITERATURE §8.2", "delta_doc, delayed drafts")
+    access_none: float = _p(0.4, (0, 1), (0.2, 0.6), "[ASSUMP] LITERATURE §8.2", "delta_doc, no documents")
+    slot_cap: int = _p(64, (1, 10_000), (64, 64), "implementation", "most stakeholder statements per agenda item")
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            lo, hi = f.metadata["bounds"]
+            value = check_number(f"params.{f.name}", getattr(self, f.name), lo, hi)
+            if isinstance(f.default, int) and not float(value).is_integer():
+                raise ConfigError(f"params.{f.name}", f"{value} is not a whole number", f"an integer in [{lo}, {hi}]")
+        if self.admission_no > self.admission_yes:
+            raise ConfigError("params.admission_no", "is above params.admission_yes", "admission_no <= admission_yes")
+
+
+# --------------------------------------------------------------------------------------------- rules
+ACCREDITATION_PROCEDURES = ("open", "ecosoc_only", "non_objection_vote", "single_state_veto")
+MAJORITIES = ("simple", "two_thirds")
+INFORMAL_STATUSES = ("excluded", "observers", "participants")
+DOCUMENT_ACCESS = ("public", "delayed", "none")
+SPEAKING_ALLOCATIONS = ("coalition_spokespersons", "individual")
+
+
+@dataclass
+class AccreditationRule:
+    """How organisations without ECOSOC status get in (MODEL.md §4 step 0)."""
+
+    procedure: str = "non_objection_vote"
+    majority: str = "simple"
+    veto_applies_to_ecosoc: bool = False
+
+
+@dataclass
+class Rules:
+    """Participation rules (the levers): what negotiators and advocates can change.
+
+    Schedules (``speaking_minutes``, ``statement_minutes``, ``informal_share``) take one number for every session
+    or a list with one value per session of the scenario.
+    """
+
+    accreditation: AccreditationRule = field(default_factory=AccreditationRule)
+    speaking: str = "coalition_spokespersons"
+    speaking_minutes: Any = 30.0
+    statement_minutes: Any = 3.0
+    informal_share: Any = 0.6
+    informals: str = "excluded"
+    written_submissions: bool = True
+    intersessional: bool = True
+    document_access: str = "public"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.accreditation, dict):
+            self.accreditation = AccreditationRule(**self.accreditation)
+        check_choice("rules.accreditation.procedure", self.accreditation.procedure, ACCREDITATION_PROCEDURES)
+        check_choice("rules.accreditation.majority", self.accreditation.majority, MAJORITIES)
+        check_choice("rules.speaking", self.speaking, SPEAKING_ALLOCATIONS)
+        check_choice("rules.informals", self.informals, INFORMAL_STATUSES)
+        check_choice("rules.document_access", self.document_access, DOCUMENT_ACCESS)
+        for key, lo, hi in (("speaking_minutes", 0, 600), ("statement_minutes", 0.5, 60), ("informal_share", 0, 1)):
+            value = getattr(self, key)
+            items = list(value) if isinstance(value, (list, tuple)) or hasattr(value, "__len__") else [value]
+            if not items:
+                raise ConfigError(f"rules.{key}", "is an empty list", f"a number in [{lo}, {hi}] or one per session")
+            for j, v in enumerate(items):
+                check_number(f"rules.{key}" + (f"[{j}]" if len(items) > 1 else ""), v, lo, hi)
+
+    def schedule(self, key: str, n_sessions: int) -> list[float]:
+        """The per-session values of schedule ``key``, checking the list length against the scenario."""
+        value = getattr(self, key)
+        if not isinstance(value, (list, tuple)) and not hasattr(value, "__len__"):
+            return [float(value)] * n_sessions
+        values = [float(v) for v in value]
+        if len(values) == 1:
+            return values * n_sessions
+        if len(values) != n_sessions:
+            raise ConfigError(f"rules.{key}", f"has {len(values)} values but the scenario has {n_sessions} sessions",
+                              f"one number, or a list of exactly {n_sessions} numbers")
+        return values
+
+
+# --------------------------------------------------------------------------------------------- scenario
+@dataclass
+class IssueSpec:
+    key: str = "issue"
+    label: str = ""
+    technical: bool = False
+    intercept: float = 50.0
+    loading: float = 1.0
+    north_south: float = 0.0
+    deletion_fallback: float = 50.0
+
+
+@dataclass
+class BlocSpec:
+    key: str = "bloc"
+    label: str = ""
+    when: dict[str, str] = field(default_factory=dict)
+    cohesion: float = 0.1
+    capacity: float = 1.0
+    salience: list[float] = field(default_factory=list)
+
+
+@dataclass
+class StateMapping:
+    vote: dict[str, float] = field(default_factory=dict)
+    cosponsor: float = 0.0
+    budapest: dict[str, float] = field(default_factory=dict)
+    region: dict[str, float] = field(default_factory=dict)
+    development: dict[str, float] = field(default_factory=dict)
+    scale: float = 40.0
+    noise_sd: float = 5.0
+    eu_common_position: bool = True
+    democracy: dict[str, Any] = field(default_factory=dict)
+    stance_open_below: float = -0.3
+    stance_opposed_above: float = 0.7
+    treaty_value: dict[str, float] = field(default_factory=dict)
+    vote_yes_above: float = 62.0
+    vote_no_below: float = 45.0
+    capability_default: float = 1.0
+    capability: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class OrgTypeSpec:
+    share: float = 0.0
+    ecosoc: float = 0.0
+    contested: float = 0.0
+    credibility: list[float] = field(default_factory=lambda: [0.5, 0.5])
+    resources: list[float] = field(default_factory=lambda: [0.0, 1.0])
+    ideal_sd: float = 8.0
+    ideal: list[float] = field(default_factory=list)
+    focus: list[float] = field(default_factory=list)
+
+
+@dataclass
+class CoalitionSpec:
+    key: str = "coalition"
+    members: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class OrganisationsSpec:
+    count: int = 200
+    dirichlet_concentration: float = 1.0
+    types: dict[str, OrgTypeSpec] = field(default_factory=dict)
+    coalitions: list[CoalitionSpec] = field(default_factory=list)
+
+
+@dataclass
+class SessionSpec:
+    key: str = "session"
+    label: str = ""
+    kind: str = "substantive"
+    start: str = ""
+    days: float = 10.0
+    intersessional: bool = False
+
+
+@dataclass
+class ScenarioConfig:
+    """Everything that defines a negotiation: states (from a CSV), provisions, blocs, organisations, calendar."""
+
+    name: str = "scenario"
+    label: str = ""
+    states_file: str = "states.csv"
+    issues: list[IssueSpec] = field(default_factory=list)
+    state_mapping: StateMapping = field(default_factory=StateMapping)
+    blocs: list[BlocSpec] = field(default_factory=list)
+    organisations: OrganisationsSpec = field(default_factory=OrganisationsSpec)
+    sessions: list[SessionSpec] = field(default_factory=list)
+    agenda_items: int = 10
+    minutes_per_day: float = 360.0
+    state_speaker_share: float = 0.1
+    state_statement_minutes: float = 3.0
+
+
+VARIANT_SETS = ("none", "all_vs_none", "leave_one_type_out")
+
+
+@dataclass
+class RunConfig:
+    """One ``plenary run``: a scenario under one set of rules, R replicates with their counterfactual variants."""
+
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    rules: Rules = field(default_factory=Rules)
+    params: Params = field(default_factory=Params)
+    seed: int = 0
+    replicates: int = 64
+    variants: str = "leave_one_type_out"
+    run_dir: Any = None
+    chunk_size: int = 128
+
+    def __post_init__(self) -> None:
+        check_number("seed", self.seed, 0, 2**63 - 1)
+        check_number("replicates", self.replicates, 1, 10**7)
+        check_number("chunk_size", self.chunk_size, 1, 10**6)
+        check_choice("variants", self.variants, VARIANT_SETS)

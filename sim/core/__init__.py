@@ -1,0 +1,1 @@
+"""Vectorised kernels and random streams."""

@@ -1,0 +1,141 @@
+"""Compiled (numba) versions of the two hot kernels, bit-compatible with their numpy reference in kernels.py.
+
+The numpy functions in ``sim.core.kernels`` are the readable specification; these fuse the same arithmetic in
+the same order into loops without temporaries (measured: benchmarks/bench_engine.py). tests/test_kernels.py
+checks that both give identical results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+BUCKETS_PER_POINT = 4  # bucket index resolution of the exact window lookup (buckets per scale point)
+
+
+def bucket_index(y_sorted: np.ndarray) -> np.ndarray:
+    """start[k, q] = first j with y_sorted[k, j] >= q / BUCKETS_PER_POINT, for q = 0..100*BUCKETS_PER_POINT+1."""
+    grid = np.arange(100 * BUCKETS_PER_POINT + 2) / BUCKETS_PER_POINT
+    return np.stack([np.searchsorted(row, grid, side="left") for row in y_sorted]).astype(np.int64)
+
+
+@njit(cache=True)
+def _locate(y_sorted, start, k, v, strict):
+    """First j with y[k, j] > v (strict) or >= v (not strict): a bucket jump, then a short scan (exact)."""
+    o_ = y_sorted.shape[1]
+    if v < 0.0:
+        return 0
+    if v > 100.0:
+        return o_
+    j = start[k, int(v * BUCKETS_PER_POINT)]
+    if strict:
+        while j < o_ and y_sorted[k, j] <= v:
+            j += 1
+    else:
+        while j < o_ and y_sorted[k, j] < v:
+            j += 1
+    return j
+
+
+@njit(cache=True)
+def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1):
+    g_, k_, o_ = align_sorted.shape
+    for g in range(g_):
+        for k in range(k_):
+            s0 = 0.0
+            s1 = 0.0
+            c0[g, k, 0] = 0.0
+            c1[g, k, 0] = 0.0
+            for j in range(o_):
+                o = order[k, j]
+                wt = (base[r, o] + ind * relay[r, o] * align_sorted[g, k, j]) * qsk_sorted[k, j]
+                s0 += wt
+                s1 += wt * y_sorted[k, j]
+                c0[g, k, j + 1] = s0
+                c1[g, k, j + 1] = s1
+
+
+@njit(cache=True)
+def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, centre, group, eps):
+    """Bounded-confidence message mass and weighted sum for every (row, state, issue).
+
+    Source o's weight for a state of group g on issue k is (base_o + ind * relay_o * align_gko) * qsk_ko; only
+    sources with |y_ok - centre_ik| < eps_k count. ``base``, ``relay`` (B,O); ``align_sorted`` (G,K,O) and
+    ``qsk_sorted``, ``order``, ``y_sorted`` (K,O) in per-issue sorted order; ``start`` from bucket_index;
+    ``centre`` (B,N,K); ``group`` (N,). Same as kernels.SortedSources.window_sums.
+    """
+    b_, n_, k_ = centre.shape
+    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
+    mass = np.empty((b_, n_, k_))
+    wsum = np.empty((b_, n_, k_))
+    c0 = np.empty((g_, k_, o_ + 1))
+    c1 = np.empty((g_, k_, o_ + 1))
+    for r in range(b_):
+        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
+        for i in range(n_):
+            g = group[i]
+            for k in range(k_):
+                c = centre[r, i, k]
+                lo = _locate(y_sorted, start, k, c - eps[k], True)
+                hi = max(lo, _locate(y_sorted, start, k, c + eps[k], False))
+                mass[r, i, k] = c0[g, k, hi] - c0[g, k, lo]
+                wsum[r, i, k] = c1[g, k, hi] - c1[g, k, lo]
+    return mass, wsum
+
+
+@njit(cache=True)
+def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, group, eps,
+                     omega_max, kappa):
+    """window_sums fused with the Friedkin-Johnsen update of kernels.persuade (same arithmetic, same order)."""
+    mass, wsum = window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, b, group, eps)
+    b_, n_, k_ = b.shape
+    out = np.empty_like(b)
+    for r in range(b_):
+        for i in range(n_):
+            for k in range(k_):
+                m = mass[r, i, k]
+                omega = omega_max * -np.expm1(-m / kappa)
+                ybar = wsum[r, i, k] / m if m > 0 else b[r, i, k]
+                lk = lam[i, k]
+                out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - omega) * b[r, i, k] + omega * ybar)
+    return out, mass
+
+
+@njit(cache=True)
+def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
+    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p)."""
+    b_, n_, k_ = p.shape
+    out = p.copy()
+    wsum = np.zeros(k_)
+    for i in range(n_):
+        for k in range(k_):
+            wsum[k] += cm_weight[i, k]
+    means = np.empty(k_)
+    cm = np.empty(k_)
+    for r in range(b_):
+        q = out[r]
+        for _ in range(rounds):
+            for bl in range(starts.shape[0]):
+                a, n = starts[bl], counts[bl]
+                for k in range(k_):
+                    means[k] = 0.0
+                for i in range(a, a + n):
+                    for k in range(k_):
+                        means[k] += q[i, k]
+                for k in range(k_):
+                    means[k] = means[k] / n
+                for i in range(a, a + n):
+                    for k in range(k_):
+                        q[i, k] = q[i, k] + cohesion[i, 0] * (means[k] - q[i, k])
+            for k in range(k_):
+                cm[k] = 0.0
+            for i in range(n_):
+                for k in range(k_):
+                    cm[k] += q[i, k] * cm_weight[i, k]
+            for k in range(k_):
+                cm[k] = cm[k] / wsum[k]
+            for i in range(n_):
+                for k in range(k_):
+                    q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])
+    return out

@@ -1,0 +1,145 @@
+"""Vectorised kernels of a session, on arrays with a leading batch axis B (replicates x variants).
+
+Shapes: p, x (B,N,K) state positions and ideals; d (B,K) the chair's draft; y (O,K) organisation ideals.
+Every kernel is row-independent (no reduction across the batch axis, no BLAS), so a replicate's result does not
+depend on which other replicates share its batch: batched and one-by-one runs are bit-identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_OFFSET = 1000.0  # separates issues in the concatenated sorted-source array (positions are in [0, 100])
+
+
+def compromise(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Capability x salience weighted mean per issue, CM_k = sum_i w_ik p_ik / sum_i w_ik (Achen 2006).
+
+    ``p`` is (B,N,K), ``weight`` (N,K) or (B,N,K); returns (B,K).
+    """
+    return (p * weight).sum(axis=1) / np.broadcast_to(weight, p.shape).sum(axis=1)
+
+
+def utility(d: np.ndarray, x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Salience-weighted linear loss U_i(d) = -sum_k s_ik |d_k - x_ik| / sum_k s_ik (DEU-compatible); (B,N)."""
+    return -(s * np.abs(d[:, None, :] - x)).sum(axis=2) / s.sum(axis=1)
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+@dataclass(frozen=True)
+class Blocs:
+    """Contiguous bloc blocks of the state axis (states are sorted by bloc)."""
+
+    starts: np.ndarray   # (nb',) starts of the non-empty blocs
+    counts: np.ndarray   # (nb',)
+
+    def means(self, p: np.ndarray) -> np.ndarray:
+        """Each state's bloc mean position, (B,N,K)."""
+        sums = np.add.reduceat(p, self.starts, axis=1)
+        return np.repeat(sums / self.counts[:, None], self.counts, axis=1)
+
+
+def informal_rounds(p, rounds: int, blocs: Blocs, cohesion, concession, cm_weight):
+    """Closed informals: per round, a within-bloc DeGroot step then concession towards the compromise.
+
+    p_i <- p_i + beta_b (mean_b - p_i)  (DeGroot 1974, bloc coordination; MODEL.md §3)
+    p_ik <- p_ik + mu (1 - s_ik) (CM_k(p) - p_ik)  (concession, LITERATURE §8.3 step 3)
+    ``cohesion`` (N,1) and ``concession`` (N,K) already include delegation capacity.
+    """
+    for _ in range(rounds):
+        p = p + cohesion * (blocs.means(p) - p)
+        p = p + concession * (compromise(p, cm_weight)[:, None, :] - p)
+    return p
+
+
+@dataclass(frozen=True)
+class SortedSources:
+    """Organisation positions sorted per issue, for bounded-confidence windows by prefix sums (O((N+O) log O))."""
+
+    order: np.ndarray     # (K,O) argsort of y[:, k]
+    y_sorted: np.ndarray  # (K,O)
+    flat: np.ndarray      # (K*O,) y_sorted + OFFSET*k, increasing
+
+    @classmethod
+    def from_positions(cls, y: np.ndarray) -> SortedSources:
+        order = np.argsort(y.T, axis=1, kind="stable")
+        y_sorted = np.take_along_axis(y.T, order, axis=1)
+        k = np.arange(y.shape[1])[:, None]
+        return cls(order, y_sorted, (y_sorted + _OFFSET * k).ravel())
+
+    def sort(self, w: np.ndarray) -> np.ndarray:
+        """Reorder per-organisation weights (..., O, K) into (..., K, O) sorted order."""
+        moved = np.moveaxis(w, -1, -2)
+        return np.take_along_axis(moved, np.broadcast_to(self.order, moved.shape), axis=-1)
+
+    def window_sums(self, w_sorted, centre, group, eps):
+        """Sums of w and w*y over sources with |y_ok - centre_ik| < eps_k.
+
+        ``w_sorted`` (B,G,K,O) weights in sorted order per group; ``centre`` (B,N,K); ``group`` (N,) in [0,G).
+        Returns (mass, weighted_sum), each (B,N,K).
+        """
+        b_, g_, k_, o_ = w_sorted.shape
+        zero = np.zeros((b_, g_, k_, 1))
+        c0 = np.concatenate([zero, np.cumsum(w_sorted, axis=3)], axis=3).reshape(-1, o_ + 1)
+        c1 = np.concatenate([zero, np.cumsum(w_sorted * self.y_sorted, axis=3)], axis=3).reshape(-1, o_ + 1)
+        shift = _OFFSET * np.arange(k_)
+        base = (np.arange(k_) * o_)
+        lo = np.searchsorted(self.flat, (centre - eps + shift).ravel(), side="right").reshape(centre.shape) - base
+        hi = np.searchsorted(self.flat, (centre + eps + shift).ravel(), side="left").reshape(centre.shape) - base
+        lo, hi = np.clip(lo, 0, o_), np.clip(hi, 0, o_)
+        n_ = centre.shape[1]
+        row = ((np.arange(b_)[:, None, None] * g_ + np.broadcast_to(group, (n_,))[None, :, None]) * k_
+               + np.arange(k_)[None, None, :])
+        return c0[row, hi] - c0[row, lo], c1[row, hi] - c1[row, lo]
+
+
+def persuade(x, b, lam, mass, wsum, omega_max: float, kappa: float):
+    """Friedkin-Johnsen update with stakeholders as stubborn sources and a saturating weight.
+
+    Omega = Omega_max (1 - exp(-M / kappa)); ybar = credibility-weighted target of sources within confidence;
+    p <- (1 - lambda) x + lambda [(1 - Omega) b + Omega ybar]
+    References: Friedkin & Johnsen 1990; Acemoglu et al. 2013 (stubborn agents); Hegselmann & Krause 2002
+    (bounded confidence); the saturation is an assumption (diminishing returns, crowding).
+    """
+    omega = omega_max * -np.expm1(-mass / kappa)
+    positive = mass > 0
+    ybar = np.where(positive, wsum / np.where(positive, mass, 1.0), b)
+    return (1.0 - lam) * x + lam * ((1.0 - omega) * b + omega * ybar)
+
+
+def chair_draft(d, p, cm_weight, eta: float, omega, ybar, zeta: float, blockers):
+    """d <- (1-eta) d + eta [(1-omega) CM(p) + omega ybar_chair] + zeta * pull towards likely blockers.
+
+    References: Achen 2006 (compromise model); Tallberg 2010 (chair brokerage); Moss 2002 (why a chair).
+    ``omega``, ``ybar`` are (B,K); ``blockers`` (B,N) bool.
+    """
+    target = (1.0 - omega) * compromise(p, cm_weight) + omega * ybar
+    new = (1.0 - eta) * d + eta * target
+    rows = np.flatnonzero(blockers.any(axis=1))
+    if len(rows):  # rare: only where some state would block
+        w = blockers[rows, :, None] * cm_weight
+        pull = (w * (p[rows] - d[rows, None, :])).sum(axis=1) / w.sum(axis=1)
+        new[rows] += zeta * pull
+    return np.clip(new, 0.0, 100.0)
+
+
+def row_bincount(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Per-row bincount: ``index`` (B,M) in [0,n), ``weights`` (B,M) -> (B,n). Sequential per row (deterministic)."""
+    b_ = index.shape[0]
+    flat = (index + n * np.arange(b_)[:, None]).ravel()
+    return np.bincount(flat, weights=np.broadcast_to(weights, index.shape).ravel(), minlength=b_ * n).reshape(b_, n)
+
+
+def draw_categories(u: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draws: u (B,M) in [0,1) -> category (B,M) with probability proportional to weight (B,G)."""
+    b_, g_ = weight.shape
+    total = weight.sum(axis=1, keepdims=True)
+    cdf = np.cumsum(weight, axis=1) / np.where(total > 0, total, 1.0)
+    offset = 2.0 * np.arange(b_)[:, None]
+    idx = np.searchsorted((cdf + offset).ravel(), (u + offset).ravel(), side="right").reshape(u.shape)
+    return np.clip(idx - g_ * np.arange(b_)[:, None], 0, g_ - 1)

@@ -1,0 +1,296 @@
+"""The negotiation engine: a batch of replicates x counterfactual variants, stepped one session at a time.
+
+MODEL.md §4: 0 accreditation, then per session 1 written submissions, 2 open plenary, 3 closed informals,
+4 persuasion, 5 the chair's draft, 6 the decision (concluding sessions). Every random draw is made up front per
+replicate in a fixed shape (sim.core.seeds), then masked by the variant (draw, then mask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import ConfigError, Params, Rules
+from sim.core import fast
+from sim.core import kernels as kn
+from sim.core.seeds import Purpose, draw_normal, draw_uniform, stream
+from sim.enums import AdoptionMode, SessionKind, Stance
+from sim.rules import AccreditationContext, accreditation_procedure, informals_policy, speaking_allocation
+from sim.scenario import World
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The rules resolved per session."""
+
+    speaking_minutes: np.ndarray   # (T,) stakeholder minutes per agenda item
+    statement_minutes: np.ndarray  # (T,)
+    informal_share: np.ndarray     # (T,)
+    delta_doc: float
+    in_room: float
+
+    @classmethod
+    def resolve(cls, world: World, rules: Rules, params: Params) -> Schedule:
+        t = world.n_sessions
+        sched = cls(np.array(rules.schedule("speaking_minutes", t)), np.array(rules.schedule("statement_minutes", t)),
+                    np.array(rules.schedule("informal_share", t)),
+                    {"public": params.access_public, "delayed": params.access_delayed,
+                     "none": params.access_none}[rules.document_access],
+                    informals_policy(rules.informals).in_room(params))
+        worst = int(np.max(np.floor(sched.speaking_minutes / sched.statement_minutes)))
+        if worst > params.slot_cap:
+            raise ConfigError("rules.speaking_minutes", f"allows {worst} statements per item",
+                              f"at most params.slot_cap={params.slot_cap} statements (minutes / statement_minutes)")
+        return sched
+
+
+class Negotiation:
+    """A batch of B = R x V negotiations: R replicates (seeds) times V variants (which organisations exist).
+
+    Args:
+        world: the scenario's static arrays.
+        params: behavioural parameters.
+        rules: participation rules.
+        seed: the root seed.
+        replicates: replicate numbers (R,), keys of the random streams.
+        variants: (V,O) bool, organisations present in each variant (default: all present).
+    """
+
+    def __init__(self, world: World, params: Params, rules: Rules, seed: int, replicates, variants=None):
+        self.world, self.params, self.rules, self.seed = world, params, rules, int(seed)
+        self.replicates = np.asarray(replicates, dtype=np.int64)
+        self.variants = np.ones((1, world.n_orgs), bool) if variants is None else np.asarray(variants, bool)
+        self.schedule = Schedule.resolve(world, rules, params)
+        r_, v_ = len(self.replicates), len(self.variants)
+        self.rep = np.repeat(np.arange(r_), v_)          # (B,) row -> replicate position
+        self.variant = np.tile(np.arange(v_), r_)        # (B,) row -> variant
+        self.present = self.variants[self.variant]       # (B,O)
+        self._precompute()
+        self._draw()
+        self._start()
+
+    # ------------------------------------------------------------------------------------------ set-up
+    def _precompute(self) -> None:
+        w, prm = self.world, self.params
+        s = w.salience
+        self.cm_weight = w.capability[:, None] * s                                       # (N,K)
+        self.cm_weight_informal = self.cm_weight * w.capacity[:, None]
+        rho = 0.5 + 0.5 * w.democracy
+        self.lam = prm.susceptibility * rho[:, None] * (1.0 - s) ** prm.salience_damping
+        self.cohesion = np.minimum(1.0, w.cohesion * prm.cohesion_scale * w.capacity)[:, None]
+        self.concession = prm.concession_rate * (1.0 - s) * w.capacity[:, None]
+        counts = np.bincount(w.bloc, minlength=len(w.bloc_keys))
+        keep = counts > 0
+        self.blocs = kn.Blocs(w.bloc_starts[keep], counts[keep])
+        self.eps = np.where(w.technical, prm.confidence_technical, prm.confidence_political)
+        self.sources = kn.SortedSources.from_positions(w.y)
+        self.bucket_start = fast.bucket_index(self.sources.y_sorted)
+        self.qsk = w.credibility * w.sigma * w.n_issues                                   # (O,K)
+        self.qsk_sorted = self.sources.sort(self.qsk)                                     # (K,O)
+        self.bloc_align_sorted = self.sources.sort(w.bloc_alignment[:, :, None] * np.ones(w.n_issues))  # (nb,K,O)
+        self.chair_align = np.ones((1, w.n_issues, w.n_orgs))
+        self.chair_group = np.zeros(1, dtype=np.int64)
+        alloc = speaking_allocation(self.rules.speaking)
+        self.speaker_group, self.n_groups = alloc.groups(w.coalition)
+        self.coalition_exponent = prm.coalition_exponent if alloc.uses_coalition_weight else 0.0
+        pi = np.select([w.stance == Stance.OPEN, w.stance == Stance.LIMITED],
+                       [prm.objection_open, prm.objection_limited], prm.objection_opposed)
+        self.objection_prob = pi[:, None] * w.contested[None, :]                          # (N,O)
+        support = w.alignment * rho[:, None]
+        self.vote_yes, self.vote_no = support >= prm.admission_yes, support < prm.admission_no
+
+    def _draw(self) -> None:
+        """All random numbers of every replicate, in shapes fixed by the scenario alone."""
+        w, reps, root = self.world, self.replicates, self.seed
+        t_, n_, o_, k_ = w.n_sessions, w.n_states, w.n_orgs, w.n_issues
+        self.u_noise = draw_normal(root, Purpose.NOISE, reps, (n_, k_))
+        self.objection_matrix = np.empty((len(reps), n_, o_), bool)                    # (R,N,O)
+        buf = np.empty((n_, o_))
+        for j, r in enumerate(reps):   # one uniform per state x organisation pair, whatever the rule
+            stream(root, Purpose.ACCREDITATION, int(r)).random(out=buf)
+            np.less(buf, self.objection_prob, out=self.objection_matrix[j])
+        self.u_sub = draw_uniform(root, Purpose.SUBMISSIONS, reps, (t_, o_))
+        self.u_speak = draw_uniform(root, Purpose.SPEAKING, reps, (t_, w.agenda_items, self.params.slot_cap))
+        self.u_consult = draw_uniform(root, Purpose.CONSULTATIONS, reps, (t_, o_))
+        self.u_decide = draw_uniform(root, Purpose.DECISION, reps, (t_, 2, n_))
+
+    def _start(self) -> None:
+        w = self.world
+        b_, t_, k_ = len(self.rep), w.n_sessions, w.n_issues
+        x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise, 0.0, 100.0)
+        self.x = x[self.rep]                                                              # (B,N,K)
+        self.p = self.x.copy()
+        self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
+        self.compromise_x = kn.compromise(self.x, self.cm_weight)                          # (B,K)
+        self.u_reserve = kn.utility(self.compromise_x, self.x, w.salience) - w.treaty_value  # (B,N)
+        self.d = self.compromise_x.copy()
+        self.t = 0
+        self.active = np.ones(b_, bool)
+        self.mode = np.full(b_, int(AdoptionMode.PENDING))
+        self.decided_in = np.full(b_, -1)
+        self.draft = np.full((b_, t_ + 1, k_), np.nan)
+        self.draft[:, 0] = self.d
+        self.positions = np.full((b_, t_ + 1, len(w.bloc_keys), k_), np.nan)
+        self.positions[:, 0] = self._bloc_positions(self.p)
+        self.minutes = np.zeros((b_, t_))
+        self.statements = np.zeros((b_, t_, w.n_orgs))
+        self.informal_move = np.zeros((b_, t_))
+        self.message_mass = np.zeros((b_, t_))
+        self.total_move = np.zeros((b_, t_))
+        self.deletion_votes = np.zeros((b_, k_), int)     # 1 held and failed, 2 held and passed
+        self.text_vote = np.zeros((b_, 3), int)           # yes, no, abstain of the whole-text vote (last decision)
+        self.objectors = np.zeros(b_, int)
+
+    def _accredit(self) -> np.ndarray:
+        acc = self.rules.accreditation
+        ctx = AccreditationContext(self.world.ecosoc, self.objection_matrix, self.vote_yes, self.vote_no,
+                                   acc.majority, acc.veto_applies_to_ecosoc)
+        return accreditation_procedure(acc.procedure).admit(ctx)
+
+    def _bloc_positions(self, p: np.ndarray) -> np.ndarray:
+        sums = np.add.reduceat(p, self.blocs.starts, axis=1) / self.blocs.counts[:, None]
+        out = np.full((p.shape[0], len(self.world.bloc_keys), p.shape[2]), np.nan)
+        out[:, np.unique(self.world.bloc)] = sums
+        return out
+
+    # ------------------------------------------------------------------------------------------ a session
+    @property
+    def done(self) -> bool:
+        return self.t >= self.world.n_sessions or not self.active.any()
+
+    def step(self) -> None:
+        """Run session ``t`` for every negotiation still under way."""
+        t, w = self.t, self.world
+        kind = SessionKind(w.session_kind[t])
+        if kind == SessionKind.RESUMED:
+            pending = self.active & (self.decided_in >= 0)   # only those whose concluding session failed
+            self.active &= pending
+        rows = np.flatnonzero(self.active)
+        if len(rows):
+            self._session(rows, t)
+            if kind != SessionKind.SUBSTANTIVE:
+                self._decide(rows, t)
+        self.draft[:, t + 1] = self.d
+        self.positions[:, t + 1] = self._bloc_positions(self.p)
+        self.t += 1
+        if self.done:
+            self.mode[self.active] = int(AdoptionMode.FAILED)
+            self.active[:] = False
+            self.draft[:, self.t + 1:] = self.d[:, None]
+            self.positions[:, self.t + 1:] = self.positions[:, self.t][:, None]
+
+    def _exposures(self, rows, t):
+        """Per-organisation exposure of states (plenary, room, written) and of the chair, (B',O) each."""
+        w, prm, sc, rules = self.world, self.params, self.schedule, self.rules
+        rep, acc = self.rep[rows], self.accredited[rows]
+        phi = sc.informal_share[t]
+        written = (self.u_sub[rep, t] < w.resources) & acc if rules.written_submissions else np.zeros_like(acc)
+        stmts = self._plenary(rows, t, acc)
+        ref = 1.0 - prm.reference_informal_share
+        spoken = prm.plenary_exposure * stmts
+        public = spoken * (1.0 - phi) / ref + prm.written_exposure * written
+        room = spoken * sc.in_room * phi / ref
+        chair = prm.written_exposure * written
+        if rules.intersessional and w.intersessional[t]:
+            chair = chair + prm.intersessional_exposure * ((self.u_consult[rep, t] < w.resources) & acc)
+        return sc.delta_doc * public, sc.delta_doc * room, sc.delta_doc * chair
+
+    def _plenary(self, rows, t, acc):
+        """Stakeholder statements per organisation this session (states speak first; time permitting)."""
+        w, sc = self.world, self.schedule
+        item = w.session_minutes[t] * (1.0 - sc.informal_share[t]) / w.agenda_items
+        minutes = min(sc.speaking_minutes[t], max(0.0, item - w.state_queue_minutes))
+        n_slots = int(np.floor(minutes / sc.statement_minutes[t] + 1e-9))
+        group = np.broadcast_to(self.speaker_group, acc.shape)
+        members = kn.row_bincount(group, acc.astype(float), self.n_groups)
+        weight = kn.row_bincount(group, acc * w.resources, self.n_groups)
+        has = weight.sum(axis=1) > 0
+        u = self.u_speak[self.rep[rows], t, :, :n_slots].reshape(len(rows), -1)
+        drawn = kn.draw_categories(u, weight)
+        counts = kn.row_bincount(drawn, has[:, None].astype(float), self.n_groups)     # statements per group
+        self.minutes[rows, t] = counts.sum(axis=1) * sc.statement_minutes[t]
+        share = np.where(members > 0, np.maximum(members, 1.0) ** (self.coalition_exponent - 1.0), 0.0)
+        per_org = np.take_along_axis(counts * share, group, axis=1) * acc
+        self.statements[rows, t] = per_org
+        return per_org
+
+    def _session(self, rows, t) -> None:
+        w, prm, sc = self.world, self.params, self.schedule
+        public, room, chair_exp = self._exposures(rows, t)
+        phi = sc.informal_share[t]
+        p0, x = self.p[rows], self.x[rows]
+        rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
+        b = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion, self.concession,
+                                 self.cm_weight_informal)
+        # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
+        ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
+        src = self.sources
+        p1, mass = fast.persuade_windows(x, b, self.lam, public + room, public, ind, self.bloc_align_sorted,
+                                         self.qsk_sorted, src.order, src.y_sorted, self.bucket_start, w.bloc,
+                                         self.eps, prm.stakeholder_weight_max, prm.saturation)
+        self.message_mass[rows, t] = mass.mean(axis=(1, 2))
+        self.informal_move[rows, t] = np.abs(b - p0).sum(axis=(1, 2))
+        self.total_move[rows, t] = self.informal_move[rows, t] + np.abs(p1 - b).sum(axis=(1, 2))
+        self.p[rows] = p1
+        self.d[rows] = self._chair(rows, p1, x, chair_exp)
+
+    def _chair(self, rows, p, x, chair_exp):
+        w, prm = self.world, self.params
+        d = self.d[rows]
+        src = self.sources
+        mass, wsum = fast.window_sums(chair_exp, chair_exp, 0.0, self.chair_align, self.qsk_sorted, src.order,
+                                      src.y_sorted, self.bucket_start, d[:, None, :], self.chair_group, self.eps)
+        mass, wsum = mass[:, 0], wsum[:, 0]
+        omega = prm.chair_stakeholder_max * -np.expm1(-mass / prm.saturation)
+        ybar = np.where(mass > 0, wsum / np.where(mass > 0, mass, 1.0), d)
+        blockers = kn.utility(d, x, w.salience) < self.u_reserve[rows] - prm.objection_threshold
+        return kn.chair_draft(d, p, self.cm_weight, prm.chair_rate, omega, ybar, prm.chair_blocker_pull, blockers)
+
+    # ------------------------------------------------------------------------------------------ decision
+    def _decide(self, rows, t) -> None:
+        """Consensus; else forced deletion votes (two-thirds); else a two-thirds whole-text vote (MODEL.md §4.6)."""
+        w, prm = self.world, self.params
+        x, d, s = self.x[rows], self.d[rows].copy(), w.salience
+        u_text, u_prov = self.u_decide[self.rep[rows], t, 0], self.u_decide[self.rep[rows], t, 1]
+        util = kn.utility(d, x, s)
+        reserve = self.u_reserve[rows]
+        objects = u_text < kn.logistic((reserve - util - prm.objection_threshold) / prm.objection_noise)
+        loss = s * np.abs(d[:, None, :] - x)
+        worst = loss.argmax(axis=2)
+        requests = (u_prov < kn.logistic((loss.max(axis=2) - prm.provision_threshold) / prm.objection_noise)) | objects
+        consensus = ~requests.any(axis=1)
+        held = np.zeros((len(rows), w.n_issues), int)
+        for k in range(w.n_issues):
+            asked = (requests & (worst == k)).any(axis=1)
+            if not asked.any():
+                continue
+            gain = -s[:, k] * (np.abs(w.fallback[k] - x[:, :, k]) - np.abs(d[:, None, k] - x[:, :, k])) / s.sum(axis=1)
+            yes, no = (gain > prm.vote_indifference).sum(axis=1), (gain < -prm.vote_indifference).sum(axis=1)
+            passed = asked & (3 * yes >= 2 * (yes + no)) & (yes > 0)
+            held[:, k] = np.where(passed, 2, np.where(asked, 1, 0))
+            d[passed, k] = w.fallback[k]
+            util = np.where(passed[:, None], util + gain, util)
+        still = u_text < kn.logistic((reserve - util - prm.objection_threshold) / prm.objection_noise)
+        surplus = util - reserve
+        yes, no = (surplus > prm.vote_indifference).sum(axis=1), (surplus < -prm.vote_indifference).sum(axis=1)
+        passes = 3 * yes >= 2 * (yes + no)
+        forced = still.any(axis=1) & (no >= prm.isolation_threshold)
+        mode = np.select([consensus, ~passes, forced], [AdoptionMode.CONSENSUS, AdoptionMode.FAILED, AdoptionMode.VOTE],
+                         AdoptionMode.CONSENSUS_AFTER_VOTES)
+        self.deletion_votes[rows] = held
+        self.text_vote[rows] = np.stack([yes, no, w.n_states - yes - no], axis=1)
+        self.objectors[rows] = still.sum(axis=1)
+        self.d[rows] = d
+        self.decided_in[rows] = t
+        adopted = mode != AdoptionMode.FAILED
+        last = t + 1 >= w.n_sessions or SessionKind(w.session_kind[t + 1]) != SessionKind.RESUMED
+        final = adopted | last
+        self.mode[rows[final]] = mode[final]
+        self.active[rows[final]] = False
+
+    def run(self) -> Negotiation:
+        """Run every remaining session."""
+        while not self.done:
+            self.step()
+        return self

@@ -1,0 +1,110 @@
+"""Named outcome functions (MODEL.md §5), used by the DataCollector, the runner and the reports alike.
+
+Each takes a finished (or running) ``Negotiation`` batch and returns one value per row (B,) or per row and
+organisation/type. Influence functions compare rows of the same replicate across variants (draw, then mask).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.enums import AdoptionMode, OrgType
+
+
+def final_text(neg) -> np.ndarray:
+    """The draft text per provision, (B,K)."""
+    return neg.d
+
+
+def compromise_of_ideals(neg) -> np.ndarray:
+    """The capability x salience compromise of the states' ideal points, (B,K) (Achen 2006)."""
+    return neg.compromise_x
+
+
+def distance_to_compromise(neg) -> np.ndarray:
+    """Mean absolute distance of the text from CM(x), in scale points, (B,)."""
+    return np.abs(neg.d - neg.compromise_x).mean(axis=1)
+
+
+def _attainment(y, sigma, before, after):
+    """sum_k sigma (|y - before| - |y - after|) / sum_k sigma, for texts (B,K) -> (B,O)."""
+    gain = np.abs(y[None] - before[:, None, :]) - np.abs(y[None] - after[:, None, :])
+    return (sigma[None] * gain).sum(axis=2) / sigma.sum(axis=1)[None]
+
+
+def preference_attainment(neg) -> np.ndarray:
+    """PA_o = sum sigma(|y - d_first| - |y - d_final|) / sum sigma per organisation, (B,O) (Dür 2008;
+    Bernhagen, Dür & Marshall 2014)."""
+    w = neg.world
+    return _attainment(w.y, w.sigma, neg.draft[:, 0], neg.d)
+
+
+def by_type(neg, per_org: np.ndarray) -> np.ndarray:
+    """Mean of a per-organisation quantity over each organisation type, (B, n_types)."""
+    t = neg.world.org_type
+    return np.stack([per_org[:, t == g].mean(axis=1) if (t == g).any() else np.full(len(per_org), np.nan)
+                     for g in range(len(OrgType))], axis=1)
+
+
+def attainment_by_bloc(neg) -> np.ndarray:
+    """Preference attainment of each bloc's states (mean over members), (B, nb): the same formula with x, s."""
+    w = neg.world
+    gain = np.abs(neg.x - neg.draft[:, 0][:, None]) - np.abs(neg.x - neg.d[:, None])
+    pa = (w.salience[None] * gain).sum(axis=2) / w.salience.sum(axis=1)[None]
+    return np.stack([pa[:, w.bloc == b].mean(axis=1) if (w.bloc == b).any() else np.full(len(pa), np.nan)
+                     for b in range(len(w.bloc_keys))], axis=1)
+
+
+def counterfactual_influence(world, text, text_without, orgs: np.ndarray) -> np.ndarray:
+    """I = mean over ``orgs`` of sum sigma(|y - d_without| - |y - d|) / sum sigma, (R,).
+
+    Positive: the organisations' presence moved the text towards what they want, relative to the same replicate
+    without them (every other draw identical). References: Dahl/Nagel causal power; Betsill & Corell 2008.
+    """
+    if not orgs.any():
+        return np.full(len(text), np.nan)
+    return _attainment(world.y[orgs], world.sigma[orgs], text_without, text).mean(axis=1)
+
+
+def accredited_count(neg) -> np.ndarray:
+    return neg.accredited.sum(axis=1)
+
+
+def accredited_by_type(neg) -> np.ndarray:
+    """Accredited organisations of each type, (B, n_types)."""
+    t = neg.world.org_type
+    return np.stack([neg.accredited[:, t == g].sum(axis=1) for g in range(len(OrgType))], axis=1)
+
+
+def rights_share(neg) -> np.ndarray:
+    """Share of accredited organisations that are human-rights or digital-rights NGOs, (B,)."""
+    t = neg.world.org_type
+    rights = np.isin(t, [OrgType.HUMAN_RIGHTS, OrgType.DIGITAL_RIGHTS])
+    n = neg.accredited.sum(axis=1)
+    return np.where(n > 0, (neg.accredited & rights).sum(axis=1) / np.maximum(n, 1), np.nan)
+
+
+def speaking_minutes(neg) -> np.ndarray:
+    """Stakeholder minutes used in plenary over the whole negotiation, (B,)."""
+    return neg.minutes.sum(axis=1)
+
+
+def informal_settlement_share(neg) -> np.ndarray:
+    """Share of the states' total position movement that happened in closed informals, (B,)."""
+    total = neg.total_move.sum(axis=1)
+    return np.where(total > 0, neg.informal_move.sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
+
+
+def adoption_mode(neg) -> list[str]:
+    """How each negotiation ended: pending | consensus | consensus_after_votes | vote | failed."""
+    return [AdoptionMode(m).label for m in neg.mode]
+
+
+def sessions_needed(neg) -> np.ndarray:
+    """Sessions run until the decision (the resumed session counts), (B,); -1 if undecided."""
+    return np.where(neg.decided_in >= 0, neg.decided_in + 1, -1)
+
+
+def objections_count(neg) -> np.ndarray:
+    """Objections raised at accreditation (state x organisation pairs), per replicate (R,)."""
+    return neg.objection_matrix.sum(axis=(1, 2))

@@ -1,0 +1,112 @@
+"""Accreditation procedures (MODEL.md §4 step 0).
+
+Every procedure sees the same objections, drawn once per state x organisation pair per replicate whatever the rule
+(common random numbers): state i objects to organisation o if U_io < pi_obj(stance_i) * contestedness_o.
+References: GA res. 75/282 para 9 (AHC non-objection with the Committee deciding); UNTOC/UNCAC COSP rule 17
+(single objection); ECOSOC res. 1996/31; Tallberg, Sommerer & Squatrito (majority override vs veto).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from sim.config import ConfigError
+
+
+@dataclass(frozen=True)
+class AccreditationContext:
+    """What a procedure needs: ECOSOC status, the objection matrix and the states' admission votes."""
+
+    ecosoc: np.ndarray        # (O,) bool
+    objections: np.ndarray    # (R,N,O) bool: state i objects to organisation o
+    vote_yes: np.ndarray      # (N,O) bool: i would vote to admit o (alignment*receptiveness high)
+    vote_no: np.ndarray       # (N,O) bool: i would vote against o even without objecting
+    majority: str             # "simple" | "two_thirds"
+    veto_applies_to_ecosoc: bool
+
+    def unobjected(self) -> np.ndarray:
+        return ~self.objections.any(axis=1)
+
+
+class AccreditationProcedure:
+    """Base class: ``admit(ctx)`` returns an (R,O) bool array of admitted organisations."""
+
+    name: ClassVar[str]
+    metadata: ClassVar[dict]
+
+    def admit(self, ctx: AccreditationContext) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+ACCREDITATION: dict[str, type[AccreditationProcedure]] = {}
+
+
+def register(cls):
+    ACCREDITATION[cls.name] = cls
+    return cls
+
+
+@register
+class Open(AccreditationProcedure):
+    """Every applicant is admitted."""
+
+    name = "open"
+    metadata = {"objections": False, "vote": False, "ecosoc_needed": False}
+
+    def admit(self, ctx):
+        return np.ones((ctx.objections.shape[0], len(ctx.ecosoc)), dtype=bool)
+
+
+@register
+class EcosocOnly(AccreditationProcedure):
+    """Only organisations in consultative status with ECOSOC."""
+
+    name = "ecosoc_only"
+    metadata = {"objections": False, "vote": False, "ecosoc_needed": True}
+
+    def admit(self, ctx):
+        return np.broadcast_to(ctx.ecosoc, (ctx.objections.shape[0], len(ctx.ecosoc))).copy()
+
+
+@register
+class SingleStateVeto(AccreditationProcedure):
+    """ECOSOC organisations in; others only if no state objects (draft COSP rule 17(2), UNTOC/UNCAC practice)."""
+
+    name = "single_state_veto"
+    metadata = {"objections": True, "vote": False, "ecosoc_needed": False}
+
+    def admit(self, ctx):
+        clear = ctx.unobjected()
+        return clear if ctx.veto_applies_to_ecosoc else clear | ctx.ecosoc
+
+
+@register
+class NonObjectionVote(AccreditationProcedure):
+    """As the veto, but an objection goes to a vote of the body (the AHC's rule, GA res. 75/282 para 9).
+
+    Objectors vote against; other states vote for when alignment x receptiveness is high, against when low,
+    and abstain otherwise. Passing needs a simple or two-thirds majority of those present and voting.
+    """
+
+    name = "non_objection_vote"
+    metadata = {"objections": True, "vote": True, "ecosoc_needed": False}
+
+    def admit(self, ctx):
+        yes = (ctx.vote_yes[None] & ~ctx.objections).sum(axis=1)
+        no = (ctx.vote_no[None] | ctx.objections).sum(axis=1)
+        if ctx.majority == "two_thirds":
+            passed = (3 * yes >= 2 * (yes + no)) & (yes > 0)
+        else:
+            passed = yes > no
+        clear = ctx.unobjected() | passed
+        return clear if ctx.veto_applies_to_ecosoc else clear | ctx.ecosoc
+
+
+def accreditation_procedure(name: str) -> AccreditationProcedure:
+    """The registered procedure called ``name``."""
+    if name not in ACCREDITATION:
+        raise ConfigError("rules.accreditation.procedure", f"unknown procedure {name!r}", " | ".join(ACCREDITATION))
+    return ACCREDITATION[name]()
