@@ -24,8 +24,8 @@ def _explain(exc: BaseException) -> str:
     parts = [str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__]
     text = str(exc)
     if "Available options" in text:
-        parts.append("available: " + ", ".join(l.strip() for l in text.split("Available options")[1].splitlines()[1:]
-                                              if l.startswith("\t") and not l.strip().startswith("provider")))
+        parts.append("available: " + ", ".join(ln.strip() for ln in text.split("Available options")[1].splitlines()[1:]
+                                              if ln.startswith("\t") and not ln.strip().startswith("provider")))
     cause = exc.__cause__ or exc.__context__
     if cause is not None and str(cause).strip():
         parts.append(str(cause).strip().splitlines()[0])

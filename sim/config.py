@@ -92,8 +92,10 @@ class Params:
     isolation_threshold: int = _p(10, (1, 193), (3, 20), "[ASSUMP]",
                                   "fewest no-votes that make objectors force a recorded whole-text vote")
     objection_open: float = _p(0.0, (0, 1), (0, 0.02), "[ASSUMP] ISHR; Devex 2020", "pi_obj for open states")
-    objection_limited: float = _p(0.05, (0, 1), (0.02, 0.1), "[ASSUMP] ISHR; Devex 2020", "pi_obj, limited")
-    objection_opposed: float = _p(0.15, (0, 1), (0.08, 0.3), "[ASSUMP] ISHR; Devex 2020", "pi_obj, opposed")
+    objection_limited: float = _p(0.005, (0, 1), (0.001, 0.02), "[ASSUMP] calibrated: tens of objected organisations "
+                                  "under the AHC rule, not hundreds (LITERATURE 0.05 vetoes nearly all)", "pi_obj, limited")
+    objection_opposed: float = _p(0.03, (0, 1), (0.01, 0.1), "[ASSUMP] calibrated as above; ISHR; Devex 2020",
+                                  "pi_obj, opposed")
     admission_yes: float = _p(0.35, (0, 1), (0.25, 0.5), "[ASSUMP] Tallberg, Sommerer & Squatrito",
                               "a state votes to admit when alignment*receptiveness is at least this")
     admission_no: float = _p(0.2, (0, 1), (0.1, 0.3), "[ASSUMP]", "...and against when below this")

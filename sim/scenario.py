@@ -196,7 +196,7 @@ def _organisations(sc: ScenarioConfig, seed: int, technical: np.ndarray) -> dict
     counts[np.argsort(-(raw - counts), kind="stable")[: spec.count - counts.sum()]] += 1
     rng = stream(seed, Purpose.ORGANISATIONS)
     out: dict[str, list] = {k: [] for k in ("type", "ecosoc", "y", "sigma", "cred", "res", "contested")}
-    for name, n in zip(names, counts):
+    for name, n in zip(names, counts, strict=False):
         t = spec.types[name]
         out["type"] += [OrgType[name.upper()]] * n
         out["ecosoc"].append(rng.random(n) < t.ecosoc)

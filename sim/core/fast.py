@@ -1,15 +1,15 @@
-"""Compiled (numba) versions of the two hot kernels, bit-compatible with their numpy reference in kernels.py.
+"""Compiled (numba) versions of the hot kernels, equal to their numpy reference in kernels.py up to rounding.
 
 The numpy functions in ``sim.core.kernels`` are the readable specification; these fuse the same arithmetic in
-the same order into loops without temporaries (measured: benchmarks/bench_engine.py). tests/test_kernels.py
-checks that both give identical results.
+the same order into loops without temporaries (numpy may associate a sum differently: agreement to ~1e-15).
+Measured in benchmarks/bench_engine.py; tests/test_kernels.py
+checks that both agree.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
 
 BUCKETS_PER_POINT = 4  # bucket index resolution of the exact window lookup (buckets per scale point)
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_OFFSET = 1000.0  # separates issues in the concatenated sorted-source array (positions are in [0, 100])
-
 
 def compromise(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Capability x salience weighted mean per issue, CM_k = sum_i w_ik p_ik / sum_i w_ik (Achen 2006).
@@ -63,14 +61,12 @@ class SortedSources:
 
     order: np.ndarray     # (K,O) argsort of y[:, k]
     y_sorted: np.ndarray  # (K,O)
-    flat: np.ndarray      # (K*O,) y_sorted + OFFSET*k, increasing
 
     @classmethod
     def from_positions(cls, y: np.ndarray) -> SortedSources:
         order = np.argsort(y.T, axis=1, kind="stable")
         y_sorted = np.take_along_axis(y.T, order, axis=1)
-        k = np.arange(y.shape[1])[:, None]
-        return cls(order, y_sorted, (y_sorted + _OFFSET * k).ravel())
+        return cls(order, y_sorted)
 
     def sort(self, w: np.ndarray) -> np.ndarray:
         """Reorder per-organisation weights (..., O, K) into (..., K, O) sorted order."""
@@ -87,11 +83,9 @@ class SortedSources:
         zero = np.zeros((b_, g_, k_, 1))
         c0 = np.concatenate([zero, np.cumsum(w_sorted, axis=3)], axis=3).reshape(-1, o_ + 1)
         c1 = np.concatenate([zero, np.cumsum(w_sorted * self.y_sorted, axis=3)], axis=3).reshape(-1, o_ + 1)
-        shift = _OFFSET * np.arange(k_)
-        base = (np.arange(k_) * o_)
-        lo = np.searchsorted(self.flat, (centre - eps + shift).ravel(), side="right").reshape(centre.shape) - base
-        hi = np.searchsorted(self.flat, (centre + eps + shift).ravel(), side="left").reshape(centre.shape) - base
-        lo, hi = np.clip(lo, 0, o_), np.clip(hi, 0, o_)
+        lo = np.stack([np.searchsorted(self.y_sorted[k], centre[..., k] - eps[k], side="right") for k in range(k_)], -1)
+        hi = np.stack([np.searchsorted(self.y_sorted[k], centre[..., k] + eps[k], side="left") for k in range(k_)], -1)
+        hi = np.maximum(hi, lo)
         n_ = centre.shape[1]
         row = ((np.arange(b_)[:, None, None] * g_ + np.broadcast_to(group, (n_,))[None, :, None]) * k_
                + np.arange(k_)[None, None, :])

@@ -1,0 +1,80 @@
+"""A straightforward per-agent Mesa implementation of one session's state update (informals + persuasion), with
+agents looping in Python, as the baseline the batched core is measured against. tests/test_per_agent.py checks
+that it computes the same positions as the engine."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+
+class LoopingDelegation(mesa.Agent):
+    def __init__(self, model, index):
+        super().__init__(model)
+        self.index = index
+
+    def coordinate(self, bloc_mean, cohesion):
+        self.p = [p + cohesion * (m - p) for p, m in zip(self.p, bloc_mean)]
+
+    def concede(self, cm, concession):
+        self.p = [p + c * (m - p) for p, m, c in zip(self.p, cm, concession)]
+
+    def persuade(self, m):
+        """Friedkin-Johnsen with bounded confidence, looping over organisations and issues."""
+        new = []
+        for k in range(len(self.p)):
+            mass = total = 0.0
+            for o in range(m.n_orgs):
+                if abs(m.y[o][k] - self.p[k]) < m.eps[k]:
+                    w = m.weight[self.bloc][o][k]
+                    mass += w
+                    total += w * m.y[o][k]
+            omega = m.omega_max * -math.expm1(-mass / m.kappa)
+            ybar = total / mass if mass > 0 else self.p[k]
+            lam = m.lam[self.index][k]
+            new.append((1 - lam) * self.x[k] + lam * ((1 - omega) * self.p[k] + omega * ybar))
+        self.p = new
+
+
+class LoopingSessionModel(mesa.Model):
+    """One session of the engine's row 0, re-done agent by agent."""
+
+    def __init__(self, neg, t: int = 0):
+        super().__init__(rng=0)
+        w = neg.world
+        public, room, _ = neg._exposures(np.array([0]), t)
+        phi = neg.schedule.informal_share[t]
+        ind = neg.params.indirect_channel * phi * (1.0 - neg.schedule.in_room)
+        base, relay = (public + room)[0], public[0]
+        self.n_orgs, self.y, self.eps = w.n_orgs, w.y.tolist(), neg.eps.tolist()
+        self.weight = [[[(base[o] + ind * relay[o] * w.bloc_alignment[b, o]) * neg.qsk[o, k]
+                         for k in range(w.n_issues)] for o in range(w.n_orgs)] for b in range(len(w.bloc_keys))]
+        self.lam, self.omega_max, self.kappa = neg.lam.tolist(), neg.params.stakeholder_weight_max, neg.params.saturation
+        self.rounds = int(round(neg.params.informal_rounds_per_share * phi)) + int(neg.params.informal_rounds_base)
+        self.cohesion, self.concession = neg.cohesion[:, 0].tolist(), neg.concession.tolist()
+        self.cmw = neg.cm_weight_informal.tolist()
+        for i in range(w.n_states):
+            a = LoopingDelegation(self, i)
+            a.p, a.x, a.bloc = neg.p[0, i].tolist(), neg.x[0, i].tolist(), int(w.bloc[i])
+
+    def step(self):
+        states = sorted(self.agents, key=lambda a: a.index)
+        k_ = len(states[0].p)
+        for _ in range(self.rounds):
+            blocs = {}
+            for a in states:
+                blocs.setdefault(a.bloc, []).append(a)
+            for members in blocs.values():
+                mean = [sum(a.p[k] for a in members) / len(members) for k in range(k_)]
+                for a in members:
+                    a.coordinate(mean, self.cohesion[a.index])
+            cm = [sum(a.p[k] * self.cmw[a.index][k] for a in states) / sum(self.cmw[a.index][k] for a in states)
+                  for k in range(k_)]
+            for a in states:
+                a.concede(cm, self.concession[a.index])
+        self.agents.do("persuade", self)
+
+    def positions(self) -> np.ndarray:
+        return np.array([a.p for a in sorted(self.agents, key=lambda a: a.index)])

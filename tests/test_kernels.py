@@ -1,0 +1,109 @@
+"""Unit tests of each mechanism against hand-computed values, and of the compiled kernels against numpy."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.core import fast
+from sim.core import kernels as kn
+
+
+def test_compromise_is_capability_salience_weighted_mean():
+    p = np.array([[[20.0], [40.0], [80.0]]])
+    w = np.array([[1.0], [1.0], [2.0]])          # c*s
+    assert kn.compromise(p, w)[0, 0] == pytest.approx((20 + 40 + 160) / 4)
+
+
+def test_utility_is_salience_weighted_linear_loss():
+    x = np.array([[[20.0, 40.0]]])
+    s = np.array([[0.75, 0.25]])
+    d = np.array([[30.0, 60.0]])
+    assert kn.utility(d, x, s)[0, 0] == pytest.approx(-(0.75 * 10 + 0.25 * 20) / 1.0)
+
+
+def test_one_informal_round_by_hand():
+    p = np.array([[[20.0], [40.0], [80.0]]])
+    blocs = kn.Blocs(np.array([0, 2]), np.array([2, 1]))
+    cohesion = np.array([[0.5], [0.5], [0.5]])
+    concession = np.array([[0.1], [0.1], [0.1]])
+    w = np.array([[1.0], [1.0], [2.0]])
+    out = kn.informal_rounds(p, 1, blocs, cohesion, concession, w)
+    # bloc step: A mean 30 -> 25, 35; B alone -> 80. CM = (25 + 35 + 160)/4 = 55. concession 10% of the way.
+    expected = np.array([25 + 0.1 * 30, 35 + 0.1 * 20, 80 - 0.1 * 25])
+    np.testing.assert_allclose(out[0, :, 0], expected)
+
+
+def test_compiled_informals_equal_numpy_exactly():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 100, (5, 7, 3))
+    blocs = kn.Blocs(np.array([0, 3, 4]), np.array([3, 1, 3]))
+    coh, conc, w = rng.uniform(0, 1, (7, 1)), rng.uniform(0, 0.3, (7, 3)), rng.uniform(0.1, 2, (7, 3))
+    a = kn.informal_rounds(p, 4, blocs, coh, conc, w)
+    b = fast.informal_rounds(p, 4, blocs.starts, blocs.counts, coh, conc, w)
+    np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-12)   # numpy may associate sums differently
+
+
+def test_persuasion_by_hand_one_source_inside_one_outside():
+    # state at b=50 (ideal x=40), lambda=0.5; source A at 60 (inside eps=15) mass 30; source B at 80 (outside)
+    x, b, lam = np.array([[[40.0]]]), np.array([[[50.0]]]), np.array([[0.5]])
+    mass, wsum = np.array([[[30.0]]]), np.array([[[30.0 * 60]]])
+    omega = 0.15 * (1 - np.exp(-30 / 15))
+    expected = 0.5 * 40 + 0.5 * ((1 - omega) * 50 + omega * 60)
+    assert kn.persuade(x, b, lam, mass, wsum, 0.15, 15.0)[0, 0, 0] == pytest.approx(expected)
+    # no source within confidence: plain Friedkin-Johnsen anchoring
+    assert kn.persuade(x, b, lam, np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), 0.15, 15.0)[0, 0, 0] == 45.0
+
+
+def test_windows_exclude_sources_exactly_at_the_confidence_bound():
+    y = np.array([[35.0], [50.0], [65.0], [65.0001]])
+    src = kn.SortedSources.from_positions(y)
+    w = np.ones((1, 1, 1, 4))
+    mass, _ = src.window_sums(w * src.sort(np.ones((4, 1)))[None, None], np.array([[[50.0]]]), np.zeros(1, int),
+                              np.array([15.0]))
+    assert mass[0, 0, 0] == 1.0      # |35-50| = 15 and |65-50| = 15 are not < 15
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.5, 60))
+def test_compiled_windows_equal_numpy_reference(seed, eps):
+    rng = np.random.default_rng(seed)
+    o_, k_, n_, b_, g_ = 12, 3, 5, 2, 2
+    y = np.round(rng.uniform(0, 100, (o_, k_)), 1)
+    src = kn.SortedSources.from_positions(y)
+    base, relay = rng.uniform(0, 2, (b_, o_)), rng.uniform(0, 2, (b_, o_))
+    align = rng.uniform(0, 1, (g_, o_))
+    qsk = rng.uniform(0, 3, (o_, k_))
+    centre = np.round(rng.uniform(-5, 105, (b_, n_, k_)), 1)
+    group = rng.integers(0, g_, n_)
+    eps_k = np.full(k_, eps)
+    align_s = src.sort(align[:, :, None] * np.ones(k_))
+    qsk_s = src.sort(qsk)
+    ws = (src.sort(base[:, :, None] * np.ones(k_))[:, None] + 0.3 * src.sort(relay[:, :, None] * np.ones(k_))[:, None]
+          * align_s[None]) * qsk_s
+    m1, s1 = src.window_sums(ws, centre, group, eps_k)
+    m2, s2 = fast.window_sums(base, relay, 0.3, align_s, qsk_s, src.order, src.y_sorted,
+                              fast.bucket_index(src.y_sorted), centre, group, eps_k)
+    np.testing.assert_allclose(m1, m2, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(s1, s2, rtol=1e-12, atol=1e-7)
+
+
+def test_chair_draft_by_hand():
+    d = np.array([[50.0]])
+    p = np.array([[[20.0], [40.0], [80.0]]])
+    w = np.array([[1.0], [1.0], [2.0]])      # CM(p) = 55
+    omega, ybar = np.array([[0.1]]), np.array([[30.0]])
+    blockers = np.array([[False, False, True]])
+    out = kn.chair_draft(d, p, w, 0.5, omega, ybar, 0.1, blockers)
+    assert out[0, 0] == pytest.approx(0.5 * 50 + 0.5 * (0.9 * 55 + 0.1 * 30) + 0.1 * (80 - 50))
+
+
+def test_category_draws_follow_weights_and_skip_zero_weights():
+    rng = np.random.default_rng(1)
+    u = rng.random((2, 20_000))
+    weight = np.array([[0.0, 1.0, 0.0, 3.0], [2.0, 0.0, 2.0, 0.0]])
+    idx = kn.draw_categories(u, weight)
+    freq0 = np.bincount(idx[0], minlength=4) / u.shape[1]
+    freq1 = np.bincount(idx[1], minlength=4) / u.shape[1]
+    np.testing.assert_allclose(freq0, [0, 0.25, 0, 0.75], atol=0.015)
+    np.testing.assert_allclose(freq1, [0.5, 0, 0.5, 0], atol=0.015)
