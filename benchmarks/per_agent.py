@@ -16,10 +16,10 @@ class LoopingDelegation(mesa.Agent):
         self.index = index
 
     def coordinate(self, bloc_mean, cohesion):
-        self.p = [p + cohesion * (m - p) for p, m in zip(self.p, bloc_mean)]
+        self.p = [p + cohesion * (m - p) for p, m in zip(self.p, bloc_mean, strict=False)]
 
     def concede(self, cm, concession):
-        self.p = [p + c * (m - p) for p, m, c in zip(self.p, cm, concession)]
+        self.p = [p + c * (m - p) for p, m, c in zip(self.p, cm, concession, strict=False)]
 
     def persuade(self, m):
         """Friedkin-Johnsen with bounded confidence, looping over organisations and issues."""
