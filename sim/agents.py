@@ -12,8 +12,8 @@ import numpy as np
 from sim.enums import OrgType, Stance
 
 
-class StateDelegation(mesa.Agent):
-    """A member state's delegation (row ``index`` of the state arrays)."""
+class RowView(mesa.Agent):
+    """An agent that is row ``index`` of the engine's arrays (batch row 0 of the model's engine)."""
 
     def __init__(self, model, index: int):
         super().__init__(model)
@@ -22,6 +22,10 @@ class StateDelegation(mesa.Agent):
     @property
     def _world(self):
         return self.model.engine.world
+
+
+class StateDelegation(RowView):
+    """A member state's delegation (row ``index`` of the state arrays)."""
 
     @property
     def iso(self) -> str:
@@ -59,16 +63,8 @@ class StateDelegation(mesa.Agent):
         return np.flatnonzero(self.model.engine.objection_matrix[0, self.index])
 
 
-class Organisation(mesa.Agent):
+class Organisation(RowView):
     """An accredited (or refused) stakeholder organisation (row ``index`` of the organisation arrays)."""
-
-    def __init__(self, model, index: int):
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def _world(self):
-        return self.model.engine.world
 
     @property
     def org_type(self) -> OrgType:

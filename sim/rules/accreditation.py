@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from sim.config import ConfigError
+from sim.rules.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,8 @@ class AccreditationProcedure:
         raise NotImplementedError
 
 
-ACCREDITATION: dict[str, type[AccreditationProcedure]] = {}
-
-
-def register(cls):
-    ACCREDITATION[cls.name] = cls
-    return cls
+ACCREDITATION = Registry("rules.accreditation.procedure")
+register = ACCREDITATION.register
 
 
 @register
@@ -106,7 +102,5 @@ class NonObjectionVote(AccreditationProcedure):
 
 
 def accreditation_procedure(name: str) -> AccreditationProcedure:
-    """The registered procedure called ``name``."""
-    if name not in ACCREDITATION:
-        raise ConfigError("rules.accreditation.procedure", f"unknown procedure {name!r}", " | ".join(ACCREDITATION))
-    return ACCREDITATION[name]()
+    """The registered rule called ``name``."""
+    return ACCREDITATION.create(name)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sim.config import ConfigError, Params
+from sim.config import Params
+from sim.rules.registry import Registry
 
 
 class InformalsPolicy:
@@ -20,12 +21,8 @@ class InformalsPolicy:
         raise NotImplementedError
 
 
-INFORMALS: dict[str, type[InformalsPolicy]] = {}
-
-
-def register(cls):
-    INFORMALS[cls.name] = cls
-    return cls
+INFORMALS = Registry("rules.informals")
+register = INFORMALS.register
 
 
 @register
@@ -62,6 +59,5 @@ class Participants(InformalsPolicy):
 
 
 def informals_policy(name: str) -> InformalsPolicy:
-    if name not in INFORMALS:
-        raise ConfigError("rules.informals", f"unknown policy {name!r}", " | ".join(INFORMALS))
-    return INFORMALS[name]()
+    """The registered rule called ``name``."""
+    return INFORMALS.create(name)

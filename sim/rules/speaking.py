@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from sim.config import ConfigError
+from sim.rules.registry import Registry
 
 
 class SpeakingAllocation:
@@ -26,12 +26,8 @@ class SpeakingAllocation:
         raise NotImplementedError
 
 
-SPEAKING: dict[str, type[SpeakingAllocation]] = {}
-
-
-def register(cls):
-    SPEAKING[cls.name] = cls
-    return cls
+SPEAKING = Registry("rules.speaking")
+register = SPEAKING.register
 
 
 @register
@@ -59,6 +55,5 @@ class Individual(SpeakingAllocation):
 
 
 def speaking_allocation(name: str) -> SpeakingAllocation:
-    if name not in SPEAKING:
-        raise ConfigError("rules.speaking", f"unknown allocation {name!r}", " | ".join(SPEAKING))
-    return SPEAKING[name]()
+    """The registered rule called ``name``."""
+    return SPEAKING.create(name)
