@@ -76,7 +76,7 @@ class Negotiation:
         s = w.salience
         self.cm_weight = w.capability[:, None] * s                                       # (N,K)
         self.cm_weight_informal = self.cm_weight * w.capacity[:, None]
-        rho = 0.5 + 0.5 * w.democracy
+        rho = 0.5 + 0.5 * w.democracy   # receptiveness to stakeholders, LITERATURE §8.2 (Tallberg et al. democracy effect)
         self.lam = prm.susceptibility * rho[:, None] * (1.0 - s) ** prm.salience_damping
         self.cohesion = np.minimum(1.0, w.cohesion * prm.cohesion_scale * w.capacity)[:, None]
         self.concession = prm.concession_rate * (1.0 - s) * w.capacity[:, None]
