@@ -83,6 +83,7 @@ class Negotiation:
         counts = np.bincount(w.bloc, minlength=len(w.bloc_keys))
         keep = counts > 0
         self.blocs = kn.Blocs(w.bloc_starts[keep], counts[keep])
+        self.bloc_present = np.flatnonzero(keep)
         self.eps = np.where(w.technical, prm.confidence_technical, prm.confidence_political)
         self.sources = kn.SortedSources.from_positions(w.y)
         self.bucket_start = fast.bucket_index(self.sources.y_sorted)
@@ -151,7 +152,7 @@ class Negotiation:
     def _bloc_positions(self, p: np.ndarray) -> np.ndarray:
         sums = np.add.reduceat(p, self.blocs.starts, axis=1) / self.blocs.counts[:, None]
         out = np.full((p.shape[0], len(self.world.bloc_keys), p.shape[2]), np.nan)
-        out[:, np.unique(self.world.bloc)] = sums
+        out[:, self.bloc_present] = sums
         return out
 
     # ------------------------------------------------------------------------------------------ a session

@@ -17,7 +17,7 @@ def compromise(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
     ``p`` is (B,N,K), ``weight`` (N,K) or (B,N,K); returns (B,K).
     """
-    return (p * weight).sum(axis=1) / np.broadcast_to(weight, p.shape).sum(axis=1)
+    return (p * weight).sum(axis=1) / weight.sum(axis=-2)
 
 
 def utility(d: np.ndarray, x: np.ndarray, s: np.ndarray) -> np.ndarray:
