@@ -1,6 +1,8 @@
 """The ``plenary`` command: thin entry points that compose a config and call an importable ``run``.
 
     plenary run [override ...]      e.g. plenary run rules=cosp_draft_rule_17 seed=7 replicates=200
+    plenary sweep [override ...]    e.g. plenary sweep experiment=cosp_access hydra/launcher=joblib
+    plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
 
 Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
 status 2, before anything is written.
@@ -40,6 +42,20 @@ def _run(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from experiments.sweep import sweep
+
+    outcome = sweep(args.overrides, progress=not args.quiet, dry_run=args.dry_run)
+    return 1 if outcome.failed else 0
+
+
+def _report(args) -> int:
+    from experiments.report import report
+
+    report(args.sweep_dir, trajectories=args.trajectory, out=args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -49,6 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
                            "replicates=200, rules.informal_share=0.8, params.susceptibility=0.5).")
     p_run.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_run.set_defaults(handler=_run)
+    p_sweep = sub.add_parser("sweep", help="run a grid of participation rules (Hydra multirun), resumable",
+                             description="Hydra overrides; comma lists sweep (rules.informal_share=0.2,0.5,0.8). "
+                             "Presets: experiment=cosp_access | speaking_time | closed_door | ahc_counterfactuals. "
+                             "Launchers: hydra/launcher=joblib (cores of this machine), submitit_local, "
+                             "submitit_slurm. Re-running the same command reuses finished cells.")
+    p_sweep.add_argument("--dry-run", action="store_true", help="list the cells (run or reuse) and stop")
+    p_sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_sweep.add_argument("overrides", nargs="*", help="Hydra overrides")
+    p_sweep.set_defaults(handler=_sweep)
+    p_rep = sub.add_parser("report", help="summary tables and publication charts of a sweep folder")
+    p_rep.add_argument("sweep_dir", help="a sweep folder, e.g. outputs/sweeps/cosp_access")
+    p_rep.add_argument("--trajectory", action="append", default=[], metavar="LEVER=VALUE[,LEVER=VALUE]",
+                       help="cells whose text trajectory to chart (repeatable; default: the baseline cell and "
+                       "the cell with the highest influence)")
+    p_rep.add_argument("--out", default=None, help="output folder (default: SWEEP_DIR/report)")
+    p_rep.set_defaults(handler=_report)
     return parser
 
 

@@ -17,12 +17,12 @@ def register_schemas() -> None:
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
 
 
-def compose_config(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
+def compose_config(overrides: list[str] | tuple[str, ...] = (), return_hydra_config: bool = False) -> DictConfig:
     """The composed (not yet validated) config for ``overrides`` such as ``["rules=open_door", "seed=7"]``."""
     register_schemas()
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        return compose(config_name="config", overrides=list(overrides), return_hydra_config=return_hydra_config)
 
 
 def to_run_config(cfg: DictConfig) -> RunConfig:

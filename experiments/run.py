@@ -55,6 +55,9 @@ def summarise(results: RunResults, cfg: RunConfig) -> str:
     for key in TYPE_KEYS:
         infl = _ci(t[f"influence_{key}"]) if f"influence_{key}" in t else "not run"
         lines.append(f"| {key} | {t[f'accredited_{key}'].mean():.1f} | {_ci(t[f'attainment_{key}'])} | {infl} |")
+    if "shapley_human_rights" in t:
+        lines += ["", "## Shapley attribution of all stakeholders' influence to types (mean [95% CI])", ""]
+        lines += [f"- {key}: {_ci(t[f'shapley_{key}'])}" for key in TYPE_KEYS]
     if "influence_all" in t:
         lines += ["", f"All stakeholders vs none (on all organisations' preferences): {_ci(t['influence_all'])}"]
     return "\n".join(lines) + "\n"
@@ -67,7 +70,7 @@ def run(cfg: RunConfig) -> Path:
     folder = Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
     started = time.perf_counter()
     results = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
-                             cfg.chunk_size)
+                             cfg.chunk_size, cfg.attribution)
     elapsed = time.perf_counter() - started
     summary = summarise(results, cfg)
     with io.atomic_dir(folder) as tmp:

@@ -276,6 +276,18 @@ class ScenarioConfig:
 
 
 VARIANT_SETS = ("none", "all_vs_none", "leave_one_type_out")
+ATTRIBUTIONS = ("none", "shapley")
+
+
+@dataclass
+class SweepSpec:
+    """What a ``plenary sweep`` is for (set by the presets in configs/experiment/); ignored by ``plenary run``."""
+
+    name: str = "sweep"          # the sweep folder is outputs/sweeps/<name> unless ``dir`` is given
+    question: str = ""           # the question the sweep answers (printed on every chart caption)
+    dir: Any = None              # the sweep folder; re-running the same command there resumes
+    fail_fast: bool = False      # stop at the first failing cell instead of reporting it and going on
+    baseline: dict[str, Any] = field(default_factory=dict)   # lever values of the reference cell for rule effects
 
 
 @dataclass
@@ -288,11 +300,14 @@ class RunConfig:
     seed: int = 0
     replicates: int = 64
     variants: str = "leave_one_type_out"
+    attribution: str = "none"
     run_dir: Any = None
     chunk_size: int = 128
+    sweep: SweepSpec = field(default_factory=SweepSpec)
 
     def __post_init__(self) -> None:
         check_number("seed", self.seed, 0, 2**63 - 1)
         check_number("replicates", self.replicates, 1, 10**7)
         check_number("chunk_size", self.chunk_size, 1, 10**6)
         check_choice("variants", self.variants, VARIANT_SETS)
+        check_choice("attribution", self.attribution, ATTRIBUTIONS)

@@ -43,6 +43,17 @@ def git_commit() -> str:
         return "unknown"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish(path: Path, is_dir: bool = False) -> None:
+    """Give a file or folder made by tempfile (private, 0600/0700) the usual permissions under the umask."""
+    os.chmod(path, (0o777 if is_dir else 0o666) & ~_umask())
+
+
 @contextmanager
 def atomic_dir(final: Path):
     """Yield a temporary folder next to ``final``; rename it to ``final`` on success, delete it on failure."""
@@ -53,10 +64,32 @@ def atomic_dir(final: Path):
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
         yield tmp
+        publish(tmp, is_dir=True)
+        for child in tmp.rglob("*"):
+            publish(child, is_dir=child.is_dir())
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_atomic(path: Path, write) -> None:
+    """Write a file through ``write(tmp_path)`` into a temporary sibling, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        publish(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(payload, indent=2, default=str)))
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

@@ -108,3 +108,28 @@ def sessions_needed(neg) -> np.ndarray:
 def objections_count(neg) -> np.ndarray:
     """Objections raised at accreditation (state x organisation pairs), per replicate (R,)."""
     return neg.objection_matrix.sum(axis=(1, 2))
+
+
+def shapley_values(values: dict[int, np.ndarray], n_players: int) -> np.ndarray:
+    """Shapley attribution of a coalition game, (R, n_players) (Shapley 1953).
+
+    ``values[S]`` is v(S) per replicate (R,) for every coalition S given as a bitmask over the players (all 2^n
+    subsets, v(0) included). phi_g = sum over S without g of |S|! (n-|S|-1)! / n! (v(S + g) - v(S)); the values
+    sum to v(all) - v(none) (efficiency).
+    """
+    from math import factorial
+
+    full = (1 << n_players) - 1
+    missing = [s for s in range(full + 1) if s not in values]
+    if missing:
+        raise ValueError(f"shapley_values needs all {full + 1} coalitions; missing bitmasks {missing[:5]}...")
+    out = np.zeros((len(values[full]), n_players))
+    for g in range(n_players):
+        bit = 1 << g
+        for s in range(full + 1):
+            if s & bit:
+                continue
+            size = s.bit_count()
+            weight = factorial(size) * factorial(n_players - size - 1) / factorial(n_players)
+            out[:, g] += weight * (values[s | bit] - values[s])
+    return out

@@ -22,8 +22,22 @@ from sim.scenario import World
 TYPE_KEYS = tuple(t.key for t in OrgType)
 
 
-def variant_masks(world: World, variant_set: str) -> tuple[list[str], np.ndarray]:
-    """Names and (V,O) presence masks of a variant set; the first variant is always the full run."""
+def _coalition_name(bits: int) -> str:
+    full = (1 << len(OrgType)) - 1
+    if bits == full:
+        return "full"
+    if bits == 0:
+        return "none"
+    absent = [t for t in OrgType if not bits >> t & 1]
+    return f"without_{absent[0].key}" if len(absent) == 1 else f"coalition_{bits}"
+
+
+def variant_masks(world: World, variant_set: str, attribution: str = "none") -> tuple[list[str], np.ndarray]:
+    """Names and (V,O) presence masks of a variant set; the first variant is always the full run.
+
+    ``attribution="shapley"`` adds every coalition of organisation types (2^6 = 64 variants, which include the
+    full run, none and leave-one-type-out) so that influence can be attributed to types by Shapley values.
+    """
     names, masks = ["full"], [np.ones(world.n_orgs, bool)]
     if variant_set in ("all_vs_none", "leave_one_type_out"):
         names.append("none")
@@ -32,6 +46,12 @@ def variant_masks(world: World, variant_set: str) -> tuple[list[str], np.ndarray
         for t in OrgType:
             names.append(f"without_{t.key}")
             masks.append(world.org_type != t)
+    if attribution == "shapley":
+        for bits in range((1 << len(OrgType)) - 1, -1, -1):
+            name = _coalition_name(bits)
+            if name not in names:
+                names.append(name)
+                masks.append(np.isin(world.org_type, [t for t in OrgType if bits >> t & 1]))
     return names, np.array(masks)
 
 
@@ -79,18 +99,27 @@ def _rows(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tuple[p
         if f"without_{key}" in names:
             frame[f"influence_{key}"] = metrics.counterfactual_influence(
                 w, text[:, 0], text[:, names.index(f"without_{key}")], w.org_type == g)
+    if len(names) == 1 << len(TYPE_KEYS):      # every coalition of types was run: Shapley attribution
+        full_bits = (1 << len(TYPE_KEYS)) - 1
+        none = text[:, names.index("none")]
+        everyone = np.ones(w.n_orgs, bool)
+        values = {bits: metrics.counterfactual_influence(w, text[:, names.index(_coalition_name(bits))], none, everyone)
+                  for bits in range(full_bits + 1)}
+        phi = metrics.shapley_values(values, len(TYPE_KEYS))
+        for g, key in enumerate(TYPE_KEYS):
+            frame[f"shapley_{key}"] = phi[:, g]
     return pd.DataFrame(frame), {"draft": neg.draft[full], "positions": neg.positions[full],
                                  "accredited": neg.accredited[full]}
 
 
 def run_replicates(world: World, params: Params, rules: Rules, seed: int, replicates, variant_set: str = "none",
-                   chunk_size: int = 128) -> RunResults:
+                   chunk_size: int = 128, attribution: str = "none") -> RunResults:
     """Run ``replicates`` (replicate numbers) with their variants, ``chunk_size`` replicates at a time.
 
     Results do not depend on ``chunk_size``: every row is computed independently of the others in its batch.
     """
     replicates = np.asarray(replicates, dtype=np.int64)
-    names, masks = variant_masks(world, variant_set)
+    names, masks = variant_masks(world, variant_set, attribution)
     tables, tracks = [], []
     for lo in range(0, len(replicates), chunk_size):
         chunk = replicates[lo:lo + chunk_size]
