@@ -17,6 +17,9 @@ import numpy as np  # noqa: E402
 from sim.enums import OrgType  # noqa: E402
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")  # Okabe-Ito minus yellow
+LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "axes.spines.top": False,
          "axes.spines.right": False, "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 300}
 
@@ -57,4 +60,167 @@ def text_trajectory(results, title: str = "") -> plt.Figure:
         fig.legend(handles, labels, loc="lower center", ncol=8, fontsize=8, bbox_to_anchor=(0.5, -0.02))
         fig.suptitle(title or f"Draft text per provision across sessions (R = {r_} replicates)", x=0.01, ha="left")
         fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return fig
+
+
+SAVE_FORMATS = ("png", "svg", "pdf")
+
+
+def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
+    """Write ``name`` as PNG (300 dpi), SVG and PDF plus ``name.caption.txt``; returns the paths."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in SAVE_FORMATS:
+        path = folder / f"{name}.{ext}"
+        fig.savefig(path, bbox_inches="tight", dpi=300, metadata={"Creator": "plenary"} if ext != "pdf" else None)
+        paths.append(path)
+    (folder / f"{name}.caption.txt").write_text(textwrap.fill(caption, 110) + "\n")
+    plt.close(fig)
+    return paths
+
+
+def _note(fig, text: str) -> None:
+    fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=7, color="0.4")
+
+
+def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: int, title: str = "") -> plt.Figure:
+    """A lever x lever heatmap of a mean outcome; ``grid`` is a DataFrame (rows = row lever values, columns =
+    column lever values). Each square is annotated with its value."""
+    values = grid.to_numpy(dtype=float)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 3.2, 0.55 * values.shape[0] + 1.8))
+        im = ax.imshow(values, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(values.shape[1]), [str(c) for c in grid.columns])
+        ax.set_yticks(range(values.shape[0]), [str(r).replace("_", " ") for r in grid.index])
+        ax.set_xlabel(col_label)
+        ax.set_ylabel(row_label)
+        lo, hi = np.nanmin(values), np.nanmax(values)
+        for (i, j), v in np.ndenumerate(values):
+            light = hi > lo and (v - lo) / (hi - lo) < 0.55
+            ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=8, color="white" if light else "black")
+        cbar = fig.colorbar(im, ax=ax, shrink=0.9)
+        cbar.set_label(value_label)
+        ax.spines[:].set_visible(False)
+        ax.set_title(title, loc="left")
+        _note(fig, f"R = {replicates} paired replicates per cell; mean over the other levers")
+        fig.tight_layout()
+    return fig
+
+
+def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, group: str | None = None,
+                  group_label: str = "", title: str = "") -> plt.Figure:
+    """Mean outcome against a numeric lever with 95% interval ribbons, one line per ``group`` value."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.2, 3.8))
+        groups = [(None, curve)] if group is None else list(curve.groupby(group, sort=False))
+        for i, (name, part) in enumerate(groups):
+            part = part.sort_values(x)
+            colour = SERIES[i % len(SERIES)]
+            ax.fill_between(part[x], part["lo"], part["hi"], color=colour, alpha=0.2, lw=0)
+            ax.plot(part[x], part["mean"], marker=MARKERS[i % len(MARKERS)], ms=3.5, color=colour, lw=1.6,
+                    ls=LINESTYLES[i % len(LINESTYLES)],
+                    label=None if name is None else str(name).replace("_", " "))
+        ax.axhline(0, color="0.6", lw=0.6)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.grid(color="0.92", lw=0.6)
+        if group is not None:
+            ax.legend(title=group_label, fontsize=8, title_fontsize=8)
+        ax.set_title(title, loc="left")
+        _note(fig, f"R = {replicates} paired replicates per cell; ribbons: 95% intervals")
+        fig.tight_layout()
+    return fig
+
+
+def forest(rows, label_col: str, series_col: str, series_label: str, x_label: str, replicates: int,
+           title: str = "") -> plt.Figure:
+    """Point estimates with 95% intervals: one row per ``label_col`` value (e.g. organisation type), one marker
+    per ``series_col`` value (e.g. rule), dodged vertically. ``rows`` has columns mean, lo, hi."""
+    labels = list(dict.fromkeys(rows[label_col]))
+    series = list(dict.fromkeys(rows[series_col]))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(labels) * max(1, len(series)) ** 0.5 + 1.6))
+        step = 0.8 / max(len(series), 1)
+        for s, name in enumerate(series):
+            part = rows[rows[series_col] == name].set_index(label_col).reindex(labels)
+            ys = np.arange(len(labels)) + (s - (len(series) - 1) / 2) * step
+            colour = SERIES[s % len(SERIES)]
+            err = np.vstack([part["mean"] - part["lo"], part["hi"] - part["mean"]])
+            ax.errorbar(part["mean"], ys, xerr=np.nan_to_num(err), fmt=MARKERS[s % len(MARKERS)], ms=3.5, color=colour,
+                        elinewidth=1.2, capsize=2, label=str(name).replace("_", " "))
+        ax.axvline(0, color="0.5", lw=0.8)
+        ax.set_yticks(range(len(labels)), [str(lab).replace("_", " ") for lab in labels])
+        ax.invert_yaxis()
+        ax.set_xlabel(x_label)
+        ax.grid(axis="x", color="0.92", lw=0.6)
+        ax.legend(title=series_label, fontsize=8, title_fontsize=8, loc="best")
+        ax.set_title(title, loc="left")
+        _note(fig, f"R = {replicates} paired replicates per cell; bars: 95% intervals")
+        fig.tight_layout()
+    return fig
+
+
+def accredited_mix(mix, group_label: str, replicates: int, n_orgs: int, title: str = "") -> plt.Figure:
+    """Stacked bars of the mean number of accredited organisations of each type per group (e.g. procedure);
+    ``mix`` is a DataFrame indexed by group with one column per organisation type."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(mix) + 1.8))
+        left = np.zeros(len(mix))
+        ys = np.arange(len(mix))
+        for g, col in enumerate(mix.columns):
+            ax.barh(ys, mix[col], left=left, color=OKABE_ITO[g % len(OKABE_ITO)], label=col.replace("_", " "),
+                    height=0.7)
+            left += mix[col].to_numpy(float)
+        for y, total in zip(ys, left, strict=True):
+            ax.text(total + n_orgs * 0.01, y, f"{total:.0f}", va="center", fontsize=8)
+        ax.set_yticks(ys, [str(i).replace("_", " ") for i in mix.index])
+        ax.invert_yaxis()
+        ax.set_xlim(0, n_orgs * 1.08)
+        ax.set_xlabel(f"accredited organisations (mean count, of {n_orgs} applicants)")
+        ax.set_ylabel(group_label)
+        ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25))
+        ax.set_title(title, loc="left")
+        _note(fig, f"R = {replicates} replicates per cell")
+        fig.tight_layout()
+    return fig
+
+
+def trajectories(cells, issue_labels, session_labels, title: str = "", min_span: float = 6.0) -> plt.Figure:
+    """The draft per provision across sessions for chosen cells: median and 5-95% band over replicates.
+    ``cells`` is a list of (label, draft (R, T+1, K)). Each panel's axis is zoomed to the data (at least
+    ``min_span`` scale points), because rule effects on the text are a few points on a 0-100 scale."""
+    k_ = len(issue_labels)
+    with plt.rc_context(STYLE):
+        cols = 5
+        rows = int(np.ceil(k_ / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows + 0.6), sharex=True, squeeze=False)
+        for j, ax in enumerate(axes.flat):
+            if j >= k_:
+                ax.set_visible(False)
+                continue
+            for c, (label, draft) in enumerate(cells):
+                xs = np.arange(draft.shape[1])
+                lo, mid, hi = np.nanpercentile(draft[:, :, j], [5, 50, 95], axis=0)
+                colour = SERIES[c % len(SERIES)]
+                ax.fill_between(xs, lo, hi, color=colour, alpha=0.15, lw=0)
+                ax.plot(xs, mid, color=colour, lw=1.5, ls=LINESTYLES[c % len(LINESTYLES)],
+                        label=textwrap.fill(label, 60) if j == 0 else None)
+            ax.set_title(textwrap.fill(issue_labels[j], 26), loc="left")
+            lo_all = min(np.nanpercentile(d[:, :, j], 5) for _, d in cells)
+            hi_all = max(np.nanpercentile(d[:, :, j], 95) for _, d in cells)
+            centre, span = (lo_all + hi_all) / 2, max(hi_all - lo_all + 2.0, min_span)
+            ax.set_ylim(max(0.0, centre - span / 2), min(100.0, centre + span / 2))
+            ticks = ["start", *[s[:6] for s in session_labels]]
+            ax.set_xticks(range(len(ticks)), ticks, rotation=60)
+            ax.grid(axis="y", color="0.9", lw=0.6)
+        fig.supylabel("position on the provision (scale 0 narrow .. 100 broad; axes zoomed)", fontsize=9)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=1, fontsize=8, bbox_to_anchor=(0.5, -0.01))
+        r_ = min(d.shape[0] for _, d in cells)
+        fig.suptitle(title or f"Draft text per provision (median and 5-95% band, R = {r_} replicates per cell)",
+                     x=0.01, ha="left")
+        fig.tight_layout(rect=(0, 0.04 + 0.025 * len(cells), 1, 0.97))
     return fig

@@ -1,0 +1,237 @@
+"""``plenary report SWEEP_DIR``: summary tables and publication charts of a finished or partly finished sweep.
+
+Writes into ``SWEEP_DIR/report/`` (or ``--out``):
+
+- ``summary.csv`` / ``summary.md``: one row per finished cell, lever values, R, outcomes with 95% intervals;
+- ``effects.csv`` / ``effects.md``: each cell minus the baseline cell, paired replicate by replicate;
+- charts, each as PNG (300 dpi), SVG and PDF with a ``.caption.txt`` stating the question, the levers, R, the
+  seeds and the version: ``heatmap_influence`` (two levers), ``dose_response_<lever>`` (numeric levers, interval
+  ribbons), ``forest_influence_by_type`` (organisation types x rule), ``accredited_mix`` (by procedure) and
+  ``trajectories`` (the text per provision for chosen cells).
+A chart the sweep cannot support (e.g. a heatmap with one lever) is skipped, and the reason printed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import analysis, io, plotting
+from sim.config import ConfigError
+from sim.runner import TYPE_KEYS
+
+from .sweep import Cell, combine
+
+MAIN = "influence_all"
+SELECTOR_SPLIT = re.compile(r",(?=[\w./+~-]+=)")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("plenary")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Report:
+    """A sweep folder read back: its plan, manifest and tidy table."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        plan_file = self.folder / "plan.json"
+        if not plan_file.exists():
+            raise ConfigError("sweep_dir", f"{self.folder} is not a sweep folder (no plan.json)",
+                              "a folder written by plenary sweep, e.g. outputs/sweeps/cosp_access")
+        self.plan = json.loads(plan_file.read_text())
+        manifest = self.folder / "manifest.json"
+        self.manifest = json.loads(manifest.read_text()) if manifest.exists() else {}
+        self.levers = list(self.plan["levers"])
+        self.cells = [Cell(c["id"], tuple(c["overrides"]), c["levers"]) for c in self.plan["cells"]]
+        self.table = combine(self.folder, self.cells, self.levers)
+        if self.table.empty:
+            raise ConfigError("sweep_dir", f"{self.folder} has no finished cell yet",
+                              "a sweep folder with at least one finished cell (cells/<id>/cell.json)")
+        self.done = self.table["cell"].nunique()
+        self.replicates = int(self.table.groupby("cell").size().min())
+        self.seed = int(self.table["seed"].iloc[0])
+
+    def caption(self, what: str, levers: list[str] | None = None) -> str:
+        levers = self.levers if levers is None else levers
+        values = "; ".join(f"{analysis.lever_label(k)} = {', '.join(map(str, pd.unique(self.table[k])))}"
+                           for k in levers) or "none"
+        partial = "" if self.done == len(self.cells) else f" Partial sweep: {self.done} of {len(self.cells)} cells."
+        question = (self.plan.get("question") or self.plan.get("name") or "").rstrip(".")
+        question += "" if question.endswith("?") else "."
+        return (f"{what} Question: {question} Levers: {values}. "
+                f"R = {self.replicates} paired replicates per cell (the same replicate seeds in every cell; root seed "
+                f"{self.seed}); counterfactual variants: {self.manifest.get('variants', 'see manifest')}. Intervals: "
+                f"95% Student-t across replicates.{partial} Plenary {_version()}, git "
+                f"{self.manifest.get('git_commit', 'unknown')}, sweep {self.plan.get('name')}.")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    cols = list(frame.columns)
+    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _numeric(table: pd.DataFrame, key: str) -> bool:
+    return pd.api.types.is_numeric_dtype(table[key])
+
+
+def _select_cells(rep: Report, selectors: list[str]) -> list[str]:
+    chosen = []
+    for sel in selectors:
+        pairs = dict(part.split("=", 1) for part in SELECTOR_SPLIT.split(sel) if "=" in part)
+        bad = set(pairs) - set(rep.levers)
+        if bad or not pairs:
+            raise ConfigError("--trajectory", f"'{sel}' names {sorted(bad) or 'no lever'}",
+                              f"LEVER=VALUE pairs separated by commas, levers: {rep.levers}")
+        cell = analysis.find_cell(rep.table, pairs)
+        if cell is None:
+            raise ConfigError("--trajectory", f"no finished cell has {pairs}",
+                              "lever values of finished cells (see report/summary.csv)")
+        chosen.append(cell)
+    return chosen
+
+
+def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) -> Path:
+    """Write the summary tables and every chart the sweep supports; returns the report folder."""
+    rep = Report(Path(sweep_dir))
+    t, levers = rep.table, rep.levers
+    chosen = _select_cells(rep, list(trajectories))        # validate before writing anything
+    dest = Path(out) if out else rep.folder / "report"
+    dest.mkdir(parents=True, exist_ok=True)
+    written, skipped = [], []
+    outcomes = [c for c in [MAIN, "accredited", "rights_share", "speaking_minutes", "distance_to_compromise",
+                            "informal_share_of_movement", *[f"influence_{k}" for k in TYPE_KEYS],
+                            *[f"shapley_{k}" for k in TYPE_KEYS]] if c in t]
+    summary = analysis.summarise_cells(t, levers, outcomes)
+    io.write_atomic(dest / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    head = [c for c in summary.columns if c in ("cell", "replicates", "adopted_share", *levers)]
+    brief = summary[head].copy()
+    for o in [o for o in (MAIN, "accredited", "speaking_minutes") if o in summary]:
+        brief[o] = [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in summary[[o, f"{o}_lo", f"{o}_hi"]].to_numpy()]
+    io.write_atomic(dest / "summary.md", lambda p: p.write_text(
+        f"# {rep.plan.get('name')}: {rep.plan.get('question', '')}\n\n{rep.done} of {len(rep.cells)} cells, "
+        f"R = {rep.replicates} paired replicates, root seed {rep.seed}. Mean [95% interval].\n\n" + _markdown(brief)))
+    written += [dest / "summary.csv", dest / "summary.md"]
+
+    baseline = rep.plan.get("baseline") or {}
+    if levers and analysis.find_cell(t, baseline) is not None and rep.done > 1:
+        eff = analysis.paired_effects(t, levers, baseline, [o for o in (MAIN, "accredited", "speaking_minutes",
+                                                                          "distance_to_compromise") if o in t])
+        io.write_atomic(dest / "effects.csv", lambda p: eff.to_csv(p, index=False))
+        cols = [c for c in eff.columns if not c.endswith(("_lo", "_hi"))]
+        io.write_atomic(dest / "effects.md", lambda p: p.write_text(
+            f"# Rule effects against the baseline cell {baseline}\n\nPaired differences (same replicate seeds), "
+            f"mean; 95% intervals in effects.csv.\n\n" + _markdown(eff[cols])))
+        written += [dest / "effects.csv", dest / "effects.md"]
+    else:
+        skipped.append("effects: the baseline cell is not finished (or only one cell)")
+
+    has_main = MAIN in t
+    # heatmap over the first two levers
+    if len(levers) >= 2 and has_main:
+        a, b = levers[0], levers[1]
+        grid = t.groupby([a, b], sort=False)[MAIN].mean().unstack(b)
+        fig = plotting.heatmap(grid, analysis.lever_label(a), analysis.lever_label(b),
+                               "influence of all stakeholders\n(weighted scale points)", rep.replicates,
+                               "Stakeholder influence by rule")
+        written += plotting.save(fig, dest, "heatmap_influence", rep.caption(
+            f"Heatmap of the influence of all stakeholders (text with them vs the same replicate without them, "
+            f"weighted scale points towards their preferences), by {analysis.lever_label(a)} and "
+            f"{analysis.lever_label(b)}, averaged over the other levers."))
+    else:
+        skipped.append("heatmap: needs two levers and influence (variants all_vs_none or leave_one_type_out)")
+    # dose-response for each numeric lever with at least three values
+    numeric = [k for k in levers if _numeric(t, k) and t[k].nunique() >= 3]
+    for x in numeric if has_main else []:
+        others = [k for k in levers if k != x and t[k].nunique() <= 6]
+        group = next((k for k in others if not _numeric(t, k)), others[0] if others else None)
+        curve = analysis.lever_curve(t, x, MAIN, group)
+        fig = plotting.dose_response(curve, x, analysis.lever_label(x), analysis.outcome_label(MAIN),
+                                     rep.replicates, group, analysis.lever_label(group) if group else "",
+                                     f"Dose-response: influence by {analysis.lever_label(x).lower()}")
+        name = "dose_response_" + x.split(".")[-1]
+        written += plotting.save(fig, dest, name, rep.caption(
+            f"Influence of all stakeholders against {analysis.lever_label(x)}"
+            + (f", one line per {analysis.lever_label(group)}" if group else "")
+            + "; each replicate is first averaged over the other levers, ribbons are 95% intervals."))
+    if not numeric or not has_main:
+        skipped.append("dose-response: needs a numeric lever with at least three values and influence")
+    # forest plot: influence by organisation type and rule
+    per_type = [f"influence_{k}" for k in TYPE_KEYS if f"influence_{k}" in t]
+    kind = "without the type (leave-one-type-out)"
+    if not per_type:
+        per_type = [f"influence_all_on_{k}" for k in TYPE_KEYS if f"influence_all_on_{k}" in t]
+        kind = "of all stakeholders on each type's preferences"
+    if per_type:
+        series = next((k for k in levers if not _numeric(t, k)), levers[0] if levers else None)
+        rows = []
+        for col in per_type:
+            curve = analysis.lever_curve(t, series, col) if series else pd.DataFrame(
+                [dict(zip(("mean", "lo", "hi", "n"), analysis.mean_ci(t[col]), strict=True))]).assign(rule="all")
+            rows.append(curve.assign(type=col.removeprefix("influence_all_on_").removeprefix("influence_")))
+        rows = pd.concat(rows, ignore_index=True)
+        fig = plotting.forest(rows, "type", series or "rule", analysis.lever_label(series) if series else "",
+                              "influence (weighted scale points towards the type's preferences)", rep.replicates,
+                              "Influence by organisation type and rule")
+        written += plotting.save(fig, dest, "forest_influence_by_type", rep.caption(
+            f"Forest plot of the influence {kind}, per organisation type and "
+            f"{analysis.lever_label(series) if series else 'cell'}, averaged over the other levers; 95% intervals."))
+    else:
+        skipped.append("forest: needs counterfactual variants (all_vs_none or leave_one_type_out)")
+    # accredited mix
+    group = "rules.accreditation.procedure" if "rules.accreditation.procedure" in levers else (
+        levers[0] if levers else None)
+    acc_cols = [f"accredited_{k}" for k in TYPE_KEYS]
+    mix = (t.groupby(group, sort=False)[acc_cols].mean() if group else t[acc_cols].mean().to_frame("all").T)
+    mix.columns = list(TYPE_KEYS)
+    total_orgs = _n_orgs(rep) or int(round(t[acc_cols].sum(axis=1).max()))
+    fig = plotting.accredited_mix(mix, analysis.lever_label(group) if group else "", rep.replicates, total_orgs,
+                                  "Who gets in: accredited organisations by type")
+    written += plotting.save(fig, dest, "accredited_mix", rep.caption(
+        f"Mean number of accredited organisations of each type by {analysis.lever_label(group) if group else 'cell'}"
+        f" (of {total_orgs} applicants), averaged over the other levers.", [group] if group else []))
+    # trajectories of chosen cells
+    if not chosen:
+        base = analysis.find_cell(t, baseline) if baseline else None
+        chosen = [c for c in [base] if c]
+        if has_main:
+            best = t.groupby("cell")[MAIN].mean().idxmax()
+            chosen += [best] if best not in chosen else []
+        chosen = chosen or [t["cell"].iloc[0]]
+    by_id = {c.id: c for c in rep.cells}
+    drafts, meta = [], None
+    for cid in chosen:
+        with np.load(rep.folder / "cells" / cid / "trajectory.npz") as npz:
+            drafts.append((by_id[cid].label, npz["draft"].astype(float)))
+            meta = meta or (list(npz["issues"]), list(npz["sessions"]))
+    labels = _issue_labels(rep) or meta[0]
+    fig = plotting.trajectories(drafts, labels, meta[1])
+    written += plotting.save(fig, dest, "trajectories", rep.caption(
+        "The chair's draft per provision across sessions (median and 5-95% band over replicates) for the cells "
+        + "; ".join(label for label, _ in drafts) + "."))
+    for line in skipped:
+        print(f"  skipped {line}")
+    print(f"Report of {rep.done}/{len(rep.cells)} cells (R = {rep.replicates}) in {dest}: "
+          f"{len([p for p in written if p.suffix in ('.png', '.csv')])} charts and tables")
+    return dest
+
+
+def _n_orgs(rep: Report) -> int | None:
+    orgs = rep.manifest.get("config", {}).get("scenario", {}).get("organisations", {}).get("count")
+    return int(orgs) if orgs else None
+
+
+def _issue_labels(rep: Report) -> list[str] | None:
+    issues = rep.manifest.get("config", {}).get("scenario", {}).get("issues")
+    return [i.get("label") or i["key"] for i in issues] if issues else None
