@@ -216,7 +216,8 @@ def run_cell(cfg: RunConfig, cell: Cell, folder: Path) -> None:
 
 
 def _job(cfg: DictConfig) -> str:
-    """The Hydra task function: one cell. Returns 'reused', 'run' or 'failed' (raises only with fail_fast)."""
+    """The Hydra task function: one cell. Returns 'reused', 'run', 'failed' or 'skipped' (after a failure, with
+    fail_fast; the failing cell then raises so that Hydra stops)."""
     run_cfg = to_run_config(cfg)
     sweep_dir = Path(HydraConfig.get().sweep.dir).parent
     cid = cell_id(run_cfg)
@@ -225,6 +226,8 @@ def _job(cfg: DictConfig) -> str:
     folder = sweep_dir / "cells" / cid
     if (folder / CELL_DONE).exists():
         return "reused"
+    if run_cfg.sweep.fail_fast and any((sweep_dir / "failed").glob("*.json")):
+        return "skipped"                     # fail fast on any launcher: start no cell after a failure
     try:
         run_cell(run_cfg, cell, folder)
     except Exception as exc:
@@ -349,6 +352,7 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
         return SweepOutcome(folder, len(done_before), 0, [], pd.DataFrame())
     folder.mkdir(parents=True, exist_ok=True)
     _cleanup(folder)
+    shutil.rmtree(folder / "failed", ignore_errors=True)     # failures of earlier runs are retried now
     io.write_json_atomic(folder / "plan.json", {
         "name": p.name, "question": p.question, "levers": p.levers, "baseline": p.baseline,
         "command": ["plenary", "sweep", *overrides],

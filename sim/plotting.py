@@ -77,7 +77,7 @@ def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
         path = folder / f"{name}.{ext}"
         fig.savefig(path, bbox_inches="tight", dpi=300, metadata={"Creator": "plenary"} if ext != "pdf" else None)
         paths.append(path)
-    (folder / f"{name}.caption.txt").write_text(textwrap.fill(caption, 110) + "\n")
+    (folder / f"{name}.caption.txt").write_text(" ".join(caption.split()) + "\n")   # one paragraph, unwrapped
     plt.close(fig)
     return paths
 
