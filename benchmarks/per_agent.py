@@ -78,3 +78,37 @@ class LoopingSessionModel(mesa.Model):
 
     def positions(self) -> np.ndarray:
         return np.array([a.p for a in sorted(self.agents, key=lambda a: a.index)])
+
+
+class PerAgentRun(mesa.Model):
+    """A whole negotiation (one replicate, one counterfactual variant) with the states' session update done agent
+    by agent, for ``mesa.batch_run``: each step runs the per-agent informals and persuasion of LoopingSessionModel,
+    then advances the engine's single row (chair, decision), whose cost is negligible beside the loops."""
+
+    def __init__(self, procedure="single_state_veto", informal_share=0.6, speaking_minutes=15.0, replicate=0,
+                 variant=0, rng=None):
+        super().__init__(rng=0)
+        from sim import presets
+        from sim.config import AccreditationRule
+        from sim.engine import Negotiation
+        from sim.runner import variant_masks
+        from sim.scenario import build_world
+
+        world = build_world(presets.scenario(), 20241224)
+        rules = presets.rules("cosp_draft_rule_17", accreditation=AccreditationRule(procedure),
+                              informal_share=informal_share, speaking_minutes=speaking_minutes)
+        _, masks = variant_masks(world, "leave_one_type_out")
+        self.neg = Negotiation(world, presets.params(), rules, 20241224, [replicate], masks[[variant]])
+        self.datacollector = mesa.DataCollector(model_reporters={"accredited": lambda m: int(m.neg.accredited.sum())})
+        self.running = True
+
+    def step(self):
+        if self.neg.done:
+            self.running = False
+            return
+        looping = LoopingSessionModel(self.neg, self.neg.t)
+        looping.step()
+        self.neg.step()
+        self.running = not self.neg.done
+        if not self.running:
+            self.datacollector.collect(self)
