@@ -3,6 +3,7 @@
     plenary run [override ...]      e.g. plenary run rules=cosp_draft_rule_17 seed=7 replicates=200
     plenary sweep [override ...]    e.g. plenary sweep experiment=cosp_access hydra/launcher=joblib
     plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
+    plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
 
 Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
 status 2, before anything is written.
@@ -56,6 +57,13 @@ def _report(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    from experiments.compare import compare
+
+    compare(args.file, args.out, args.decide_python)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -81,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "the cell with the highest influence)")
     p_rep.add_argument("--out", default=None, help="output folder (default: SWEEP_DIR/report)")
     p_rep.set_defaults(handler=_report)
+    p_cmp = sub.add_parser("compare", help="bargaining models side by side on Decide-format actor-issue data")
+    p_cmp.add_argument("file", help="a Decide-format file (#A, #P, #M, #D rows), e.g. copenhagen.csv")
+    p_cmp.add_argument("--out", default=None, help="output folder (default: outputs/compare/<file name>)")
+    p_cmp.add_argument("--decide-python", default=None,
+                       help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
+    p_cmp.set_defaults(handler=_compare)
     return parser
 
 

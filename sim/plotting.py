@@ -224,3 +224,27 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
                      x=0.01, ha="left")
         fig.tight_layout(rect=(0, 0.04 + 0.025 * len(cells), 1, 0.97))
     return fig
+
+
+def model_comparison(table, models, data) -> plt.Figure:
+    """Predicted outcome per issue by model (markers) over the actors' positions (grey ticks sized by weight)."""
+    k_ = len(table)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * k_ + 1.6))
+        w = np.where(data.present, data.power[:, None] * data.salience, 0.0)
+        wmax = w.max() if w.max() > 0 else 1.0
+        for k in range(k_):
+            for a in np.flatnonzero(data.present[:, k]):
+                h = 0.1 + 0.3 * w[a, k] / wmax
+                ax.plot([data.position[a, k]] * 2, [k - h, k + h], color="0.7", lw=1.2)
+        for m, (col, label) in enumerate(models):
+            ax.plot(table[col], np.arange(k_) + (m - (len(models) - 1) / 2) * 0.08, MARKERS[m % len(MARKERS)],
+                    color=SERIES[m % len(SERIES)], ms=5, ls="none", label=label)
+        ax.set_yticks(range(k_), list(table["issue"]))
+        ax.invert_yaxis()
+        ax.set_xlabel("position on the issue's scale")
+        ax.grid(axis="x", color="0.92", lw=0.6)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+        ax.set_title(f"Predicted outcomes: {data.name}", loc="left")
+        fig.tight_layout()
+    return fig
