@@ -4,6 +4,7 @@
     plenary sweep [override ...]    e.g. plenary sweep experiment=cosp_access hydra/launcher=joblib
     plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
+    plenary validate [override ...] the model against the real record and its stylised facts (exit 1 on a miss)
 
 Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
 status 2, before anything is written.
@@ -64,6 +65,14 @@ def _compare(args) -> int:
     return 0
 
 
+def _validate(args) -> int:
+    from experiments.config import load
+    from experiments.validate import validate
+
+    _, found = validate(load(args.overrides), args.replicates, args.out)
+    return 0 if all(t.passed for t in found) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -95,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--decide-python", default=None,
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
     p_cmp.set_defaults(handler=_compare)
+    p_val = sub.add_parser("validate", help="the model against the 74/247 vote, the AHC outcome and MODEL.md §6; "
+                           "exit 1 if a target is missed")
+    p_val.add_argument("--replicates", type=int, default=64, help="replicates (default 64)")
+    p_val.add_argument("--out", default=None, help="output folder (default: outputs/validation)")
+    p_val.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. params=calibrated")
+    p_val.set_defaults(handler=_validate)
     return parser
 
 

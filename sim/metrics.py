@@ -133,3 +133,12 @@ def shapley_values(values: dict[int, np.ndarray], n_players: int) -> np.ndarray:
             weight = factorial(size) * factorial(n_players - size - 1) / factorial(n_players)
             out[:, g] += weight * (values[s | bit] - values[s])
     return out
+
+
+def predicted_vote(world, x: np.ndarray) -> np.ndarray:
+    """A state's vote on a resolution like UNGA 74/247 from its ideal points (N,K): yes above the scenario's
+    threshold on the mean of the political provisions, no below the lower one, abstain between."""
+    from sim.enums import Vote
+
+    m = x[:, ~world.technical].mean(axis=1)
+    return np.where(m > world.vote_yes_above, Vote.YES, np.where(m < world.vote_no_below, Vote.NO, Vote.ABSTAIN))

@@ -248,3 +248,61 @@ def model_comparison(table, models, data) -> plt.Figure:
         ax.set_title(f"Predicted outcomes: {data.name}", loc="left")
         fig.tight_layout()
     return fig
+
+
+def vote_by_group(rows) -> plt.Figure:
+    """Recorded vs predicted yes / no / abstain counts per group; ``rows``: group, vote, model, record."""
+    groups = list(dict.fromkeys(rows["group"]))
+    votes = ("yes", "no", "abstain")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, 3.6))
+        width = 0.13
+        for v, vote in enumerate(votes):
+            part = rows[rows["vote"] == vote].set_index("group").reindex(groups)
+            xs = np.arange(len(groups)) + (v - 1) * 2.2 * width
+            ax.bar(xs - width / 2, part["record"], width, color=SERIES[v], alpha=0.45, hatch="///", lw=0,
+                   label=f"{vote}: recorded")
+            ax.bar(xs + width / 2, part["model"], width, color=SERIES[v], label=f"{vote}: model")
+        ax.set_xticks(range(len(groups)), groups)
+        ax.set_ylabel("states (count)")
+        ax.legend(ncol=3, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        ax.set_title("UNGA 74/247 by regional group: recorded and predicted from initial positions", loc="left")
+        fig.tight_layout()
+    return fig
+
+
+def text_profile(prof) -> plt.Figure:
+    """First draft and final text per provision (dumbbell), grouped as powers / safeguards / other."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(prof) + 1.4))
+        ys = np.arange(len(prof))
+        ax.hlines(ys, prof["first_draft"], prof["final_text"], color="0.6", lw=1.5)
+        ax.plot(prof["first_draft"], ys, "o", color=SERIES[5], ms=5, label="first draft", mfc="white")
+        ax.plot(prof["final_text"], ys, "o", color=SERIES[0], ms=5, label="final text")
+        ax.axvline(50, color="0.7", lw=0.8, ls="--")
+        ax.set_yticks(ys, [f"{p} ({g})" for p, g in zip(prof["provision"], prof["group"], strict=True)])
+        ax.invert_yaxis()
+        ax.set_xlabel("position (0 narrow, rights-protective .. 100 broad)")
+        ax.legend(fontsize=8)
+        ax.set_title("The text per provision: first draft and final text", loc="left")
+        fig.tight_layout()
+    return fig
+
+
+def effects_forest(effects) -> plt.Figure:
+    """Paired effects with 95% intervals, one row each (columns: fact, effect, mean, lo, hi)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(len(effects), 1, figsize=(7.2, 0.55 * len(effects) + 0.8), squeeze=False)
+        for ax, row in zip(axes[:, 0], effects.itertuples(), strict=True):
+            colour = SERIES[0] if (row.lo > 0 or row.hi < 0) else "0.5"
+            ax.errorbar([row.mean], [0], xerr=[[row.mean - row.lo], [row.hi - row.mean]], fmt="o", color=colour,
+                        capsize=3, ms=4)
+            ax.axvline(0, color="0.6", lw=0.8)
+            ax.set_yticks([0], [textwrap.fill(f"{row.fact} {row.effect}", 60)], fontsize=7)
+            span = max(abs(row.lo), abs(row.hi)) * 1.3 or 1.0
+            ax.set_xlim(-span, span)
+            ax.tick_params(axis="x", labelsize=7)
+            ax.spines[["left"]].set_visible(False)
+        axes[0, 0].set_title("Stylised facts as paired effects (95% intervals; each row on its own scale)", loc="left")
+        fig.tight_layout()
+    return fig

@@ -10,6 +10,7 @@ from conftest import SEED
 from sim import presets
 from sim.engine import Negotiation
 from sim.enums import Vote
+from sim.metrics import predicted_vote
 from sim.runner import run_replicates
 
 R = np.arange(48)
@@ -74,11 +75,6 @@ def test_fact5_accreditation_orders_open_vote_veto(world):
     assert paired_greater(acc["non_objection_vote"], acc["single_state_veto"])
     assert share["open"].mean() >= share["non_objection_vote"].mean() - 1e-12
     assert paired_greater(share["non_objection_vote"], share["single_state_veto"])
-
-
-def predicted_vote(world, x):
-    m = x[:, ~world.technical].mean(axis=1)
-    return np.where(m > world.vote_yes_above, Vote.YES, np.where(m < world.vote_no_below, Vote.NO, Vote.ABSTAIN))
 
 
 def test_fact6_initial_positions_reproduce_the_74_247_vote(world):
