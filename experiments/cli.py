@@ -5,6 +5,7 @@
     plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
     plenary validate [override ...] the model against the real record and its stylised facts (exit 1 on a miss)
+    plenary calibrate               fit the decision-stage thresholds to the recorded outcome (params=calibrated)
 
 Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
 status 2, before anything is written.
@@ -73,6 +74,14 @@ def _validate(args) -> int:
     return 0 if all(t.passed for t in found) else 1
 
 
+def _calibrate(args) -> int:
+    from experiments.calibrate import calibrate
+    from experiments.config import load
+
+    calibrate(load(args.overrides), args.replicates, args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -110,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_val.add_argument("--out", default=None, help="output folder (default: outputs/validation)")
     p_val.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. params=calibrated")
     p_val.set_defaults(handler=_validate)
+    p_cal = sub.add_parser("calibrate", help="fit the decision-stage thresholds to the AHC's recorded outcome and "
+                           "write configs/params/calibrated.yaml")
+    p_cal.add_argument("--replicates", type=int, default=64, help="replicates per grid point (default 64)")
+    p_cal.add_argument("--out", default=None, help="output file (default: configs/params/calibrated.yaml)")
+    p_cal.add_argument("overrides", nargs="*", help="Hydra overrides")
+    p_cal.set_defaults(handler=_calibrate)
     return parser
 
 
