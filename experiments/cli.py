@@ -6,6 +6,7 @@
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
     plenary validate [override ...] the model against the real record and its stylised facts (exit 1 on a miss)
     plenary calibrate               fit the decision-stage thresholds to the recorded outcome (params=calibrated)
+    plenary sensitivity             Morris screening of the behavioural parameters
 
 Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
 status 2, before anything is written.
@@ -82,6 +83,14 @@ def _calibrate(args) -> int:
     return 0
 
 
+def _sensitivity(args) -> int:
+    from experiments.config import load
+    from experiments.sensitivity import sensitivity
+
+    sensitivity(load(args.overrides), args.trajectories, args.replicates, args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -125,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_cal.add_argument("--out", default=None, help="output file (default: configs/params/calibrated.yaml)")
     p_cal.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_cal.set_defaults(handler=_calibrate)
+    p_sen = sub.add_parser("sensitivity", help="Morris screening of the behavioural parameters (SALib)")
+    p_sen.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    p_sen.add_argument("--replicates", type=int, default=16, help="paired replicates per evaluation (default 16)")
+    p_sen.add_argument("--out", default=None, help="output folder (default: outputs/sensitivity)")
+    p_sen.add_argument("overrides", nargs="*", help="Hydra overrides")
+    p_sen.set_defaults(handler=_sensitivity)
     return parser
 
 

@@ -306,3 +306,21 @@ def effects_forest(effects) -> plt.Figure:
         axes[0, 0].set_title("Stylised facts as paired effects (95% intervals; each row on its own scale)", loc="left")
         fig.tight_layout()
     return fig
+
+
+def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) -> plt.Figure:
+    """Morris screening: mu* (with its interval) against sigma, the ``top`` parameters labelled."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", ms=4, color=SERIES[0],
+                    ecolor="0.75", elinewidth=1)
+        for row in part.nlargest(top, "mu_star").itertuples():
+            ax.annotate(row.parameter.replace("_", " "), (row.mu_star, row.sigma), fontsize=7,
+                        xytext=(4, 3), textcoords="offset points")
+        ax.set_xlabel(f"mu* (mean |elementary effect|) on {label}")
+        ax.set_ylabel("sigma (interaction / non-linearity)")
+        ax.grid(color="0.92", lw=0.6)
+        ax.set_title("Which assumptions drive the result? Morris screening", loc="left")
+        _note(fig, f"{evaluations} evaluations x R = {replicates} paired replicates")
+        fig.tight_layout()
+    return fig

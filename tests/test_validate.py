@@ -52,3 +52,14 @@ def test_calibrate_writes_a_params_preset_that_maximises_the_objective(tmp_path,
 def test_the_shipped_calibrated_preset_composes():
     cfg = load(["params=calibrated"])
     assert cfg.params.objection_threshold > 0 and cfg.params.provision_threshold > 0
+
+
+def test_morris_screening_finds_what_drives_each_outcome(tmp_path):
+    from experiments.sensitivity import sensitivity
+
+    _, table = sensitivity(load([]), trajectories=3, replicates=2, out=tmp_path)
+    mu = table.set_index(["outcome", "parameter"])["mu_star"]
+    # persuasion parameters cannot change who is accredited; accreditation parameters can
+    assert mu["accredited", "susceptibility"] == 0 and mu["accredited", "confidence_political"] == 0
+    assert mu["influence_all", "stakeholder_weight_max"] > 0
+    assert (tmp_path / "morris_influence_all.png").exists() and (tmp_path / "morris.csv").exists()
