@@ -24,8 +24,17 @@ def _load(group: str, name: str, schema):
     if not path.is_file():
         options = sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
         raise ConfigError(group, f"no preset {name!r}", " | ".join(options))
-    merged = OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.load(path))
-    return OmegaConf.to_object(merged)
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), _raw(group, name)))
+
+
+def _raw(group: str, name: str):
+    """A preset's own keys merged over the presets of its group it lists in ``defaults`` (as Hydra does)."""
+    node = OmegaConf.load(config_dir() / group / f"{name}.yaml")
+    defaults = list(node.pop("defaults", []))
+    parts = [_raw(group, d) if d != "_self_" else node for d in defaults] if defaults else [node]
+    if "_self_" not in defaults:
+        parts.append(node)
+    return OmegaConf.merge(*parts)
 
 
 def scenario(name: str = "ahc_cybercrime") -> ScenarioConfig:

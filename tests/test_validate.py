@@ -63,3 +63,18 @@ def test_morris_screening_finds_what_drives_each_outcome(tmp_path):
     assert mu["accredited", "susceptibility"] == 0 and mu["accredited", "confidence_political"] == 0
     assert mu["influence_all", "stakeholder_weight_max"] > 0
     assert (tmp_path / "morris_influence_all.png").exists() and (tmp_path / "morris.csv").exists()
+
+
+def test_the_odd_document_tables_are_generated_from_the_code():
+    from sim import odd
+
+    assert odd.main(["--check"]) == 0, "docs/ODD.md is out of date: run python -m sim.odd"
+    text = odd.ODD.read_text()
+    assert "`stakeholder_weight_max`" in text and "`single_state_veto`" in text and "`ahc_no_squeeze`" in text
+
+
+def test_rules_presets_that_extend_another_equal_what_hydra_composes():
+    from sim import presets
+
+    for name in ("ahc_veto", "ahc_open_informals", "ahc_no_squeeze"):
+        assert presets.rules(name) == load([f"rules={name}"]).rules
