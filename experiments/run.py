@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from sim import io
+from sim import io, plotting
 from sim.config import RunConfig
 from sim.engine import Schedule
 from sim.plotting import text_trajectory
@@ -55,6 +55,17 @@ def summarise(results: RunResults, cfg: RunConfig) -> str:
     for key in TYPE_KEYS:
         infl = _ci(t[f"influence_{key}"]) if f"influence_{key}" in t else "not run"
         lines.append(f"| {key} | {t[f'accredited_{key}'].mean():.1f} | {_ci(t[f'attainment_{key}'])} | {infl} |")
+    lines += ["", "## After adoption", "",
+              f"- signatories at the opening: {_ci(t['signatures'])} (65 signed at Hanoi)",
+              f"- ratifications after 2 years: {t['ratifications_2y'].mean():.1f}; after 5 years: "
+              f"{t['ratifications_5y'].mean():.1f}",
+              f"- days to entry into force: median {np.nanmedian(t['eif_days']):.0f} "
+              f"({np.isfinite(t['eif_days']).mean():.0%} of replicates within the horizon)",
+              "- reservations (states, mean): " + ", ".join(f"{c.removeprefix('reservations_')} "
+                                                           f"{t[c].mean():.1f}" for c in t if
+                                                           c.startswith("reservations_")),
+              f"- implementation index (mean over states): {t['implementation'].mean():.3f}; misuse risk: "
+              f"{t['misuse_risk'].mean():.3f}"]
     if "shapley_human_rights" in t:
         lines += ["", "## Shapley attribution of all stakeholders' influence to types (mean [95% CI])", ""]
         lines += [f"- {key}: {_ci(t[f'shapley_{key}'])}" for key in TYPE_KEYS]
@@ -80,6 +91,16 @@ def run(cfg: RunConfig) -> Path:
         fig = text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, seed {cfg.seed})")
         for ext in ("png", "svg"):
             fig.savefig(tmp / f"text_trajectory.{ext}", bbox_inches="tight")
+        w = results.world
+        note = f"{w.name}, R = {cfg.replicates} replicates, seed {cfg.seed}"
+        plotting.save(plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
+                                                  w.eif_delay_days), tmp, "ratification_curve",
+                      f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "
+                      f"entry-into-force threshold ({w.eif_ratifications} ratifications + {w.eif_delay_days:g} days); "
+                      f"{note}.")
+        plotting.save(plotting.signatures_by_group(results.signed, w.region, reference=65), tmp,
+                      "signatures_by_region", f"Share of each regional group's states that sign at the opening "
+                      f"(65 signed at Hanoi in October 2025); {note}.")
         io.write_manifest(tmp, {"command": "run", "seed": cfg.seed, "replicates": cfg.replicates,
                                 "variants": cfg.variants, "seconds": round(elapsed, 3), "git_commit": io.git_commit(),
                                 "versions": io.versions(), "rules": asdict(cfg.rules)})

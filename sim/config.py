@@ -103,6 +103,33 @@ class Params:
     access_delayed: float = _p(0.7, (0, 1), (0.5, 0.9), "[ASSUMP] LITERATURE §8.2", "delta_doc, delayed drafts")
     access_none: float = _p(0.4, (0, 1), (0.2, 0.6), "[ASSUMP] LITERATURE §8.2", "delta_doc, no documents")
     slot_cap: int = _p(64, (1, 10_000), (64, 64), "implementation", "most stakeholder statements per agenda item")
+    # after adoption (MODEL.md §4 step 7; LITERATURE §8.3 step 7)
+    signature_threshold: float = _p(17.92, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
+                                    "nu_sig: sign at the opening if the net gain over no treaty exceeds this (points)")
+    signature_noise: float = _p(2.0, (0, 50), (1, 4), "[ASSUMP]", "sd of the state's idiosyncratic signing shock")
+    proximity_gain: float = _p(2.0, (0, 50), (0, 4), "[ASSUMP] seed: proximity to existing frameworks",
+                               "gain of signing for Budapest parties (half for signatories and invitees)")
+    cooperation_gain: float = _p(3.0, (0, 50), (0, 6), "[ASSUMP] seed: cooperation with states outside them",
+                                 "gain x share of states outside the signer's existing cooperation framework")
+    within_influence: float = _p(0.3, (0, 1), (0, 0.6), "[ASSUMP] seed: influence from within",
+                                 "share of the text's loss offset by shaping implementation and protocols from within")
+    ratify_base: float = _p(-3.67, (-10, 2), (-4.5, -3),
+                            "[STD form] Bernauer et al. 2010; calibrated: EIF as UNTOC/UNCAC",
+                            "beta_0 of the quarterly cloglog ratification hazard")
+    ratify_utility: float = _p(0.1, (-2, 2), (0, 0.3), "[ASSUMP] LITERATURE §8.3", "beta_1 per point of net gain")
+    ratify_democracy: float = _p(-0.5, (-5, 5), (-1, 0.5), "[ASSUMP] parliamentary approval takes longer",
+                                 "beta_2 on democracy")
+    ratify_peer: float = _p(1.0, (-5, 5), (-1, 2), "Campbell et al. 2019 (sign free)",
+                            "beta_3 on the share of the bloc that has ratified")
+    ratify_budapest: float = _p(0.5, (-5, 5), (0, 1), "Bernauer et al. 2010 (international linkages)",
+                                "beta_4 on Budapest party status")
+    ratify_capacity: float = _p(0.5, (-5, 5), (0, 1), "[ASSUMP]", "beta_5 on delegation/administrative capacity")
+    domestic_sd: float = _p(5.0, (0, 50), (0, 10), "[ASSUMP] Putnam 1988",
+                            "sd of the domestic ratifiers' ideal points around the delegation's")
+    winset_tolerance: float = _p(1.0, (0, 10), (0.5, 1.5), "[ASSUMP] Putnam 1988",
+                                 "domestic value of the treaty as a multiple of the delegation's")
+    reservation_base: float = _p(0.3, (0, 1), (0.1, 0.5), "[ASSUMP] Neumayer 2007; Zvobgo et al. 2020",
+                                 "voluntary reservation probability x democracy x breadth of the provision / 100")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -258,6 +285,17 @@ class SessionSpec:
 
 
 @dataclass
+class TreatySpec:
+    """The final clauses: entry into force and reservations (UNCC arts. 64-65), and the horizon simulated."""
+
+    eif_ratifications: int = 40      # ratifications needed (30, 40 and 60 were proposed)
+    eif_delay_days: float = 90.0     # entry into force this many days after the Nth ratification
+    reservable: list[str] = field(default_factory=list)   # provisions a state may reserve on
+    quarters: int = 40               # quarters simulated after the opening for signature
+    days_per_quarter: float = 91.3125
+
+
+@dataclass
 class ScenarioConfig:
     """Everything that defines a negotiation: states (from a CSV), provisions, blocs, organisations, calendar."""
 
@@ -273,6 +311,7 @@ class ScenarioConfig:
     minutes_per_day: float = 360.0
     state_speaker_share: float = 0.1
     state_statement_minutes: float = 3.0
+    treaty: TreatySpec = field(default_factory=TreatySpec)
 
 
 VARIANT_SETS = ("none", "all_vs_none", "leave_one_type_out")

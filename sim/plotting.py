@@ -324,3 +324,54 @@ def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) ->
         _note(fig, f"{evaluations} evaluations x R = {replicates} paired replicates")
         fig.tight_layout()
     return fig
+
+
+def ratification_curve(curve, threshold: int, days_per_quarter: float, delay_days: float, title: str = "") -> plt.Figure:
+    """Cumulative ratifications per quarter after the opening for signature: median with 5-95% band, the entry-
+    into-force threshold as a line. ``curve`` is (R, Q+1)."""
+    r_, q1 = curve.shape
+    years = np.arange(q1) * days_per_quarter / 365.25
+    lo, mid, hi = np.percentile(curve, [5, 50, 95], axis=0)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+        ax.fill_between(years, lo, hi, color=SERIES[0], alpha=0.2, lw=0, label="5-95% of replicates")
+        ax.step(years, mid, where="post", color=SERIES[0], lw=1.8, label="median")
+        ax.axhline(threshold, color=SERIES[1], lw=1, ls="--", label=f"entry-into-force threshold ({threshold})")
+        reached = np.argmax(mid >= threshold) if (mid >= threshold).any() else None
+        if reached is not None:
+            eif = (reached * days_per_quarter + delay_days) / 365.25
+            ax.axvline(eif, color="0.5", lw=0.8, ls=":")
+            ax.text(eif, threshold, f"  in force ~{eif:.1f} y\n  (median)", fontsize=7, va="bottom", color="0.3")
+        ax.set_xlabel("years after the opening for signature")
+        ax.set_ylabel("ratifications (cumulative count)")
+        ax.legend(fontsize=7, loc="lower right")
+        ax.grid(color="0.92", lw=0.6)
+        ax.set_title(title or "Ratification curve", loc="left")
+        _note(fig, f"R = {r_} replicates")
+        fig.tight_layout()
+    return fig
+
+
+def signatures_by_group(signed, groups, title: str = "", reference: int | None = None) -> plt.Figure:
+    """Share of each group's states that sign (mean with 95% interval over replicates); ``signed`` (R,N) bool,
+    ``groups`` (N,) labels."""
+    names = sorted(set(groups))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        for g, name in enumerate(names):
+            share = signed[:, groups == name].mean(axis=1)
+            m = share.mean()
+            half = 1.96 * share.std(ddof=1) / np.sqrt(len(share)) if len(share) > 1 else 0.0
+            ax.bar(g, m, color=SERIES[g % len(SERIES)], width=0.65)
+            ax.errorbar(g, m, yerr=half, color="0.2", capsize=3)
+            ax.text(g, m + half + 0.02, f"{signed[:, groups == name].sum(axis=1).mean():.0f} of {(groups == name).sum()}",
+                    ha="center", fontsize=7)
+        ax.set_xticks(range(len(names)), names)
+        ax.set_ylim(0, 1.1)
+        ax.set_ylabel("share of the group's states that sign")
+        total = f"{signed.sum(axis=1).mean():.0f} signatories in total (mean)"
+        ax.set_title((title or "Signature by regional group") + f": {total}"
+                     + (f"; {reference} at Hanoi" if reference else ""), loc="left")
+        _note(fig, f"R = {len(signed)} replicates; bars: 95% intervals")
+        fig.tight_layout()
+    return fig

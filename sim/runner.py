@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.aftermath import after_adoption
 from sim.config import Params, Rules
 from sim.engine import Negotiation
-from sim.enums import OrgType
+from sim.enums import AdoptionMode, OrgType
 from sim.scenario import World
 
 TYPE_KEYS = tuple(t.key for t in OrgType)
@@ -64,6 +65,8 @@ class RunResults:
     draft: np.ndarray       # (R, T+1, K) the chair's draft after each session (full variant)
     positions: np.ndarray   # (R, T+1, nb, K) bloc mean positions
     accredited: np.ndarray  # (R, O)
+    ratifications: np.ndarray | None = None   # (R, Q+1) cumulative ratifications per quarter after signature opens
+    signed: np.ndarray | None = None          # (R, N) who signed
 
 
 def _rows(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tuple[pd.DataFrame, dict]:
@@ -108,8 +111,22 @@ def _rows(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tuple[p
         phi = metrics.shapley_values(values, len(TYPE_KEYS))
         for g, key in enumerate(TYPE_KEYS):
             frame[f"shapley_{key}"] = phi[:, g]
+    after = after_adoption(w, neg.params, neg.seed, replicates, neg.d[full], neg.x[full], neg.u_reserve[full],
+                           neg.mode[full] != int(AdoptionMode.FAILED))
+    frame["signatures"] = after.signed.sum(axis=1)
+    for region in sorted(set(w.region)):
+        frame[f"signatures_{region}"] = after.signed[:, w.region == region].sum(axis=1)
+    frame["ratifications_2y"] = after.curve[:, min(8, w.quarters)]
+    frame["ratifications_5y"] = after.curve[:, min(20, w.quarters)]
+    frame["eif_days"] = after.eif_days
+    for j, k in enumerate(w.issue_keys):
+        if w.reservable is not None and w.reservable[j]:
+            frame[f"reservations_{k}"] = after.reservations[:, :, j].sum(axis=1)
+    frame["implementation"] = after.implementation.mean(axis=1)
+    frame["misuse_risk"] = after.misuse.mean(axis=1)
     return pd.DataFrame(frame), {"draft": neg.draft[full], "positions": neg.positions[full],
-                                 "accredited": neg.accredited[full]}
+                                 "accredited": neg.accredited[full], "ratifications": after.curve,
+                                 "signed": after.signed}
 
 
 def run_replicates(world: World, params: Params, rules: Rules, seed: int, replicates, variant_set: str = "none",
@@ -129,4 +146,4 @@ def run_replicates(world: World, params: Params, rules: Rules, seed: int, replic
         tracks.append(track)
     cat = lambda key: np.concatenate([t[key] for t in tracks])  # noqa: E731
     return RunResults(world, pd.concat(tables, ignore_index=True), cat("draft"), cat("positions"),
-                      cat("accredited"))
+                      cat("accredited"), cat("ratifications"), cat("signed"))

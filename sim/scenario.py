@@ -78,6 +78,11 @@ class World:
     intersessional: np.ndarray     # (T,) bool
     agenda_items: int
     state_queue_minutes: float     # minutes states use on an item before stakeholders speak
+    reservable: np.ndarray | None = None   # (K,) bool, provisions a state may reserve on (None: none)
+    eif_ratifications: int = 40
+    eif_delay_days: float = 90.0
+    quarters: int = 40
+    days_per_quarter: float = 91.3125
 
     @property
     def n_states(self) -> int:
@@ -173,6 +178,13 @@ def _check_scenario(sc: ScenarioConfig) -> None:
     for b in sc.blocs:
         if len(b.salience) != k:
             raise ConfigError(f"scenario.blocs.{b.key}.salience", f"has {len(b.salience)} values", f"{k}, one per issue")
+    keys = [i.key for i in sc.issues]
+    for key in sc.treaty.reservable:
+        if key not in keys:
+            raise ConfigError("scenario.treaty.reservable", f"unknown provision {key!r}", " | ".join(keys))
+    if not 1 <= sc.treaty.eif_ratifications <= 10_000 or sc.treaty.eif_delay_days < 0 or sc.treaty.quarters < 1:
+        raise ConfigError("scenario.treaty", "eif_ratifications, eif_delay_days or quarters out of range",
+                          "eif_ratifications >= 1, eif_delay_days >= 0, quarters >= 1")
     for name, t in sc.organisations.types.items():
         if name not in [o.key for o in OrgType]:
             raise ConfigError("scenario.organisations.types", f"unknown type {name!r}", " | ".join(o.key for o in OrgType))
@@ -273,4 +285,7 @@ def build_world(sc: ScenarioConfig, seed: int) -> World:
         intersessional=np.array([s.intersessional for s in sessions], dtype=bool),
         agenda_items=int(sc.agenda_items),
         state_queue_minutes=sc.state_speaker_share * len(rows) * sc.state_statement_minutes,
+        reservable=np.isin([i.key for i in sc.issues], sc.treaty.reservable),
+        eif_ratifications=int(sc.treaty.eif_ratifications), eif_delay_days=float(sc.treaty.eif_delay_days),
+        quarters=int(sc.treaty.quarters), days_per_quarter=float(sc.treaty.days_per_quarter),
     )

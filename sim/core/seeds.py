@@ -24,6 +24,10 @@ class Purpose(IntEnum):
     SPEAKING = 5
     CONSULTATIONS = 6
     DECISION = 7
+    SIGNATURE = 8
+    RATIFICATION = 9
+    DOMESTIC = 10
+    RESERVATION = 11
 
 
 def stream(root: int, purpose: Purpose, replicate: int | None = None) -> np.random.Generator:
