@@ -35,6 +35,8 @@ VOTE_MATCH_MIN = 0.80          # share of the 172 recorded votes the initial pos
 VOTE_COUNT_TOL = 10            # yes / no counts within this many votes of the record
 STATE_ONLY_TOL = 2.0           # mean |text - CM(x)| in scale points, state-only
 MOST = 0.5                     # "in most replicates"
+HANOI = 65                     # signatures at the opening, Hanoi, 25 October 2025
+SIGNATURE_TOL = 15
 
 
 @dataclass
@@ -141,6 +143,13 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     out.append(Target("4", "Final text: broad powers and cooperation, thin safeguards (0 narrow .. 100 broad)",
                       f"powers {powers:.1f}, safeguards {safeguards:.1f}", "both > 50 (the broad side)",
                       powers > 50 and safeguards > 50))
+    # 6. signatures at the opening (issue 5), with the regional split
+    sig_m, sig_lo, sig_hi, _ = analysis.mean_ci(t["signatures"])
+    split = ", ".join(f"{c.removeprefix('signatures_')} {t[c].mean():.0f}" for c in t if c.startswith("signatures_"))
+    out.append(Target("6", "Signatories at the opening for signature (regional split: " + split + ")",
+                      f"{sig_m:.1f} [{sig_lo:.1f}, {sig_hi:.1f}]", f"{HANOI} at Hanoi (within {SIGNATURE_TOL})",
+                      abs(sig_m - HANOI) <= SIGNATURE_TOL,
+                      "the threshold is fitted to the total only (plenary calibrate), never to a list of states"))
     # 5. stylised facts as paired effects
     effects = []
 
