@@ -110,7 +110,8 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     dest = Path(out) if out else rep.folder / "report"
     dest.mkdir(parents=True, exist_ok=True)
     written, skipped = [], []
-    outcomes = [c for c in [MAIN, "accredited", "rights_share", "speaking_minutes", "distance_to_compromise",
+    outcomes = [c for c in [MAIN, "protocol_influence_all", "as_is_influence_all", "influence_vs_as_is",
+                            "access_position", "accredited", "rights_share", "speaking_minutes", "distance_to_compromise",
                             "informal_share_of_movement", *[f"influence_{k}" for k in TYPE_KEYS],
                             *[f"shapley_{k}" for k in TYPE_KEYS]] if c in t]
     summary = analysis.summarise_cells(t, levers, outcomes)
@@ -127,7 +128,8 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     baseline = rep.plan.get("baseline") or {}
     if levers and analysis.find_cell(t, baseline) is not None and rep.done > 1:
         eff = analysis.paired_effects(t, levers, baseline, [o for o in (MAIN, "accredited", "speaking_minutes",
-                                                                          "distance_to_compromise") if o in t])
+                                                                          "distance_to_compromise", "access_position",
+                                                                          "protocol_influence_all") if o in t])
         io.write_atomic(dest / "effects.csv", lambda p: eff.to_csv(p, index=False))
         cols = [c for c in eff.columns if not c.endswith(("_lo", "_hi"))]
         io.write_atomic(dest / "effects.md", lambda p: p.write_text(
@@ -137,11 +139,26 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     else:
         skipped.append("effects: the baseline cell is not finished (or only one cell)")
 
-    has_main = MAIN in t
+    main_col = MAIN if MAIN in t else "protocol_influence_all" if "protocol_influence_all" in t else None
+    has_main = main_col is not None
+    if "access_rule" in t:
+        shares = (t.groupby([levers[0] if levers else "cell", "access_rule"], sort=False).size()
+                  .unstack(fill_value=0))
+        shares = shares.div(shares.sum(axis=1), axis=0)
+        group = levers[0] if levers else "cell"
+        if len(levers) > 1:
+            shares = (t.assign(fmt=t[levers].astype(str).agg(", ".join, axis=1)).groupby(["fmt", "access_rule"],
+                      sort=False).size().unstack(fill_value=0))
+            shares = shares.div(shares.sum(axis=1), axis=0)
+            group = " x ".join(analysis.lever_label(k) for k in levers)
+        fig = plotting.rule_distribution(shares, group, rep.replicates)
+        written += plotting.save(fig, dest, "access_rule_distribution", rep.caption(
+            "Share of replicates in which the COSP adopts each stakeholder-access rule (open, limited, none), by "
+            "negotiation format."))
     # heatmap over the first two levers
     if len(levers) >= 2 and has_main:
         a, b = levers[0], levers[1]
-        grid = t.groupby([a, b], sort=False)[MAIN].mean().unstack(b)
+        grid = t.groupby([a, b], sort=False)[main_col].mean().unstack(b)
         fig = plotting.heatmap(grid, analysis.lever_label(a), analysis.lever_label(b),
                                "influence of all stakeholders\n(weighted scale points)", rep.replicates,
                                "Stakeholder influence by rule")
@@ -156,8 +173,8 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     for x in numeric if has_main else []:
         others = [k for k in levers if k != x and t[k].nunique() <= 6]
         group = next((k for k in others if not _numeric(t, k)), others[0] if others else None)
-        curve = analysis.lever_curve(t, x, MAIN, group)
-        fig = plotting.dose_response(curve, x, analysis.lever_label(x), analysis.outcome_label(MAIN),
+        curve = analysis.lever_curve(t, x, main_col, group)
+        fig = plotting.dose_response(curve, x, analysis.lever_label(x), analysis.outcome_label(main_col),
                                      rep.replicates, group, analysis.lever_label(group) if group else "",
                                      f"Dose-response: influence by {analysis.lever_label(x).lower()}")
         name = "dose_response_" + x.split(".")[-1]
@@ -193,33 +210,41 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     group = "rules.accreditation.procedure" if "rules.accreditation.procedure" in levers else (
         levers[0] if levers else None)
     acc_cols = [f"accredited_{k}" for k in TYPE_KEYS]
-    mix = (t.groupby(group, sort=False)[acc_cols].mean() if group else t[acc_cols].mean().to_frame("all").T)
-    mix.columns = list(TYPE_KEYS)
-    total_orgs = _n_orgs(rep) or int(round(t[acc_cols].sum(axis=1).max()))
-    fig = plotting.accredited_mix(mix, analysis.lever_label(group) if group else "", rep.replicates, total_orgs,
-                                  "Who gets in: accredited organisations by type")
-    written += plotting.save(fig, dest, "accredited_mix", rep.caption(
-        f"Mean number of accredited organisations of each type by {analysis.lever_label(group) if group else 'cell'}"
-        f" (of {total_orgs} applicants), averaged over the other levers.", [group] if group else []))
+    if set(acc_cols) <= set(t.columns):
+        mix = (t.groupby(group, sort=False)[acc_cols].mean() if group else t[acc_cols].mean().to_frame("all").T)
+        mix.columns = list(TYPE_KEYS)
+        total_orgs = _n_orgs(rep) or int(round(t[acc_cols].sum(axis=1).max()))
+        fig = plotting.accredited_mix(mix, analysis.lever_label(group) if group else "", rep.replicates, total_orgs,
+                                      "Who gets in: accredited organisations by type")
+        written += plotting.save(fig, dest, "accredited_mix", rep.caption(
+            f"Mean number of accredited organisations of each type by "
+            f"{analysis.lever_label(group) if group else 'cell'} (of {total_orgs} applicants), averaged over the "
+            "other levers.", [group] if group else []))
+    else:
+        skipped.append("accredited mix: not in this sweep's table (a chained sweep)")
     # trajectories of chosen cells
     if not chosen:
         base = analysis.find_cell(t, baseline) if baseline else None
         chosen = [c for c in [base] if c]
         if has_main:
-            best = t.groupby("cell")[MAIN].mean().idxmax()
+            best = t.groupby("cell")[main_col].mean().idxmax()
             chosen += [best] if best not in chosen else []
         chosen = chosen or [t["cell"].iloc[0]]
+    chosen = [c for c in chosen if (rep.folder / "cells" / c / "trajectory.npz").exists()]
     by_id = {c.id: c for c in rep.cells}
     drafts, meta = [], None
     for cid in chosen:
         with np.load(rep.folder / "cells" / cid / "trajectory.npz") as npz:
             drafts.append((by_id[cid].label, npz["draft"].astype(float)))
             meta = meta or (list(npz["issues"]), list(npz["sessions"]))
-    labels = _issue_labels(rep) or meta[0]
-    fig = plotting.trajectories(drafts, labels, meta[1])
-    written += plotting.save(fig, dest, "trajectories", rep.caption(
-        "The chair's draft per provision across sessions (median and 5-95% band over replicates) for the cells "
-        + "; ".join(label for label, _ in drafts) + "."))
+    if drafts:
+        labels = _issue_labels(rep) or meta[0]
+        fig = plotting.trajectories(drafts, labels, meta[1])
+        written += plotting.save(fig, dest, "trajectories", rep.caption(
+            "The chair's draft per provision across sessions (median and 5-95% band over replicates) for the cells "
+            + "; ".join(label for label, _ in drafts) + "."))
+    else:
+        skipped.append("trajectories: no per-session text stored (a chained sweep)")
     for line in skipped:
         print(f"  skipped {line}")
     print(f"Report of {rep.done}/{len(rep.cells)} cells (R = {rep.replicates}) in {dest}: "

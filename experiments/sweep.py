@@ -196,9 +196,16 @@ def run_cell(cfg: RunConfig, cell: Cell, folder: Path) -> None:
     """Run one cell's R replicates and write its folder atomically."""
     started = time.perf_counter()
     world = world_for(cfg)
-    res = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
-                         cfg.chunk_size, cfg.attribution)
-    table = res.table
+    if cfg.chain == "cosp":
+        from sim.cosp import cosp_chain
+
+        res = None
+        table = cosp_chain(world, cfg.params, cfg.rules, cfg.cosp, cfg.seed, np.arange(cfg.replicates),
+                           cfg.variants if cfg.variants != "none" else "all_vs_none")
+    else:
+        res = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
+                             cfg.chunk_size, cfg.attribution)
+        table = res.table
     table.insert(0, "cell", cell.id)
     table.insert(1, "seed", cfg.seed)
     for j, (k, v) in enumerate(cell.levers.items()):
@@ -206,10 +213,11 @@ def run_cell(cfg: RunConfig, cell: Cell, folder: Path) -> None:
     seconds = time.perf_counter() - started
     with io.atomic_dir(folder) as tmp:
         table.to_parquet(tmp / "rows.parquet", index=False)
-        np.savez_compressed(tmp / "trajectory.npz", draft=res.draft.astype(np.float32),
-                            positions=np.nanmean(res.positions, axis=0).astype(np.float32),
-                            blocs=np.array(world.bloc_keys), issues=np.array(world.issue_keys),
-                            sessions=np.array(world.session_labels))
+        if res is not None:
+            np.savez_compressed(tmp / "trajectory.npz", draft=res.draft.astype(np.float32),
+                                positions=np.nanmean(res.positions, axis=0).astype(np.float32),
+                                blocs=np.array(world.bloc_keys), issues=np.array(world.issue_keys),
+                                sessions=np.array(world.session_labels))
         (tmp / CELL_DONE).write_text(json.dumps({"id": cell.id, "levers": cell.levers, "overrides": list(cell.overrides),
                                                  "replicates": cfg.replicates, "seconds": round(seconds, 3),
                                                  "pid": os.getpid()}, indent=2))

@@ -24,11 +24,14 @@ LEVER_LABELS = {
     "rules.informals": "Stakeholders in closed informals",
     "rules.document_access": "Document access",
     "rules": "Rule set",
+    "cosp.informal_share": "Share of the COSP rules negotiation in closed informals",
+    "cosp.informals": "Stakeholders in the COSP rules negotiation",
 }
 
 OUTCOME_LABELS = {
     "influence_all": "Influence of all stakeholders\n(weighted scale points towards their preferences, vs none)",
     "accredited": "Accredited organisations (count)",
+    "protocol_influence_all": "Influence of all stakeholders on the protocol\n(weighted scale points, vs none)",
     "speaking_minutes": "Stakeholder minutes used (whole negotiation)",
     "distance_to_compromise": "Distance of the text from the states' compromise (scale points)",
     "rights_share": "Share of rights NGOs among accredited organisations",

@@ -329,6 +329,54 @@ class SweepSpec:
     baseline: dict[str, Any] = field(default_factory=dict)   # lever values of the reference cell for rule effects
 
 
+ACCESS_RULES = ("open", "limited", "none")
+INFORMALS = ("excluded", "observers", "participants")
+CHAINS = ("none", "cosp")
+
+
+@dataclass
+class CospSpec:
+    """The COSP rules-of-procedure negotiation and the COSP sessions that follow (assumptions marked [ASSUMP])."""
+
+    informal_share: float = 0.8          # share of the rules negotiation held in closed informal rounds (Vienna)
+    informals: str = "excluded"          # stakeholders in those rounds: excluded | observers | participants
+    speaking_minutes: float = 10.0       # stakeholder minutes per item in the open part
+    sessions: int = 4                    # informal rounds + the deciding session
+    open_position: float = 85.0          # [ASSUMP] camp positions on the access scale
+    limited_position: float = 50.0
+    opposed_position: float = 15.0
+    position_sd: float = 8.0             # [ASSUMP] spread within a camp
+    camp_shock_sd: float = 10.0          # [ASSUMP] per replicate: uncertainty about where each camp will land
+    salience_open: float = 0.6           # [ASSUMP] salience of the access rule, by camp: the limited camp is the
+    salience_limited: float = 0.3        #   swing camp, least invested
+    salience_opposed: float = 0.8
+    org_positions: dict[str, float] = field(default_factory=lambda: {
+        "human_rights": 90.0, "digital_rights": 90.0, "child_protection": 75.0, "industry": 72.0, "academia": 75.0,
+        "law_enforcement": 62.0})        # [ASSUMP] what each type argues for
+    org_position_sd: float = 8.0
+    open_above: float = 66.7
+    none_below: float = 33.3
+    fallback_rule: str = "limited"       # a failed negotiation leaves UNTOC/UNCAC practice
+    protocol_sessions: int = 4
+    as_is_rules: str = "cosp_as_ahc"
+
+    def __post_init__(self) -> None:
+        check_number("cosp.informal_share", self.informal_share, 0, 1)
+        check_choice("cosp.informals", self.informals, INFORMALS)
+        check_number("cosp.sessions", self.sessions, 1, 50)
+        check_number("cosp.protocol_sessions", self.protocol_sessions, 2, 50)
+        check_choice("cosp.fallback_rule", self.fallback_rule, ACCESS_RULES)
+        if not self.none_below < self.open_above:
+            raise ConfigError("cosp.none_below", f"{self.none_below} is not below open_above {self.open_above}",
+                              "none_below < open_above")
+        from sim.enums import OrgType
+
+        unknown = set(self.org_positions) - {t.key for t in OrgType}
+        if unknown:
+            raise ConfigError("cosp.org_positions", f"unknown types {sorted(unknown)}",
+                              " | ".join(t.key for t in OrgType))
+
+
 @dataclass
 class RunConfig:
     """One ``plenary run``: a scenario under one set of rules, R replicates with their counterfactual variants."""
@@ -343,8 +391,11 @@ class RunConfig:
     run_dir: Any = None
     chunk_size: int = 128
     sweep: SweepSpec = field(default_factory=SweepSpec)
+    chain: str = "none"          # none | cosp: after the AHC, negotiate the COSP's access rule and its protocol
+    cosp: CospSpec = field(default_factory=CospSpec)
 
     def __post_init__(self) -> None:
+        check_choice("chain", self.chain, CHAINS)
         check_number("seed", self.seed, 0, 2**63 - 1)
         check_number("replicates", self.replicates, 1, 10**7)
         check_number("chunk_size", self.chunk_size, 1, 10**6)

@@ -55,9 +55,11 @@ class Negotiation:
         seed: the root seed.
         replicates: replicate numbers (R,), keys of the random streams.
         variants: (V,O) bool, organisations present in each variant (default: all present).
+        x_shift: (R,N,K) optional per-replicate shift of the ideal points (e.g. the COSP camps' shocks).
     """
 
-    def __init__(self, world: World, params: Params, rules: Rules, seed: int, replicates, variants=None):
+    def __init__(self, world: World, params: Params, rules: Rules, seed: int, replicates, variants=None,
+                 x_shift=None):
         self.world, self.params, self.rules, self.seed = world, params, rules, int(seed)
         self.replicates = np.asarray(replicates, dtype=np.int64)
         self.variants = np.ones((1, world.n_orgs), bool) if variants is None else np.asarray(variants, bool)
@@ -66,6 +68,7 @@ class Negotiation:
         self.rep = np.repeat(np.arange(r_), v_)          # (B,) row -> replicate position
         self.variant = np.tile(np.arange(v_), r_)        # (B,) row -> variant
         self.present = self.variants[self.variant]       # (B,O)
+        self.x_shift = None if x_shift is None else np.asarray(x_shift, dtype=float)
         self._precompute()
         self._draw()
         self._start()
@@ -119,7 +122,8 @@ class Negotiation:
     def _start(self) -> None:
         w = self.world
         b_, t_, k_ = len(self.rep), w.n_sessions, w.n_issues
-        x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise, 0.0, 100.0)
+        shift = 0.0 if self.x_shift is None else self.x_shift
+        x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise + shift, 0.0, 100.0)
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)

@@ -375,3 +375,26 @@ def signatures_by_group(signed, groups, title: str = "", reference: int | None =
         _note(fig, f"R = {len(signed)} replicates; bars: 95% intervals")
         fig.tight_layout()
     return fig
+
+
+def rule_distribution(shares, group_label: str, replicates: int) -> plt.Figure:
+    """Stacked horizontal bars: share of replicates adopting each access rule per negotiation format."""
+    order = [c for c in ("open", "limited", "none") if c in shares.columns]
+    colours = {"open": SERIES[2], "limited": SERIES[4], "none": SERIES[1]}
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(shares) + 1.8))
+        left = np.zeros(len(shares))
+        ys = np.arange(len(shares))
+        for rule in order:
+            ax.barh(ys, shares[rule], left=left, color=colours[rule], label=rule, height=0.7)
+            left += shares[rule].to_numpy(float)
+        ax.set_yticks(ys, [str(i).replace("_", " ") for i in shares.index])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of replicates")
+        ax.set_ylabel(group_label)
+        ax.legend(title="access rule adopted", ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25))
+        ax.set_title("Which access rule does the COSP adopt?", loc="left")
+        _note(fig, f"R = {replicates} replicates per format")
+        fig.tight_layout()
+    return fig

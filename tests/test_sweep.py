@@ -21,7 +21,7 @@ from experiments.config import compose_config
 from experiments.report import report
 
 ROOT = Path(__file__).resolve().parents[1]
-PRESETS = ("cosp_access", "speaking_time", "closed_door", "ahc_counterfactuals")
+PRESETS = ("cosp_access", "speaking_time", "closed_door", "ahc_counterfactuals", "cosp_chain")
 
 # a small cosp_access-style grid: 3 procedures x 2 informal shares x 3 speaking times = 18 cells
 GRID = ["experiment=cosp_access", "replicates=8", "rules.accreditation.procedure=open,non_objection_vote,single_state_veto",

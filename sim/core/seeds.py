@@ -28,6 +28,7 @@ class Purpose(IntEnum):
     RATIFICATION = 9
     DOMESTIC = 10
     RESERVATION = 11
+    COSP = 12
 
 
 def stream(root: int, purpose: Purpose, replicate: int | None = None) -> np.random.Generator:
