@@ -7,6 +7,7 @@
     plenary validate [override ...] the model against the real record and its stylised facts (exit 1 on a miss)
     plenary calibrate               fit the decision-stage thresholds to the recorded outcome (params=calibrated)
     plenary sensitivity             Morris screening of the behavioural parameters
+    plenary dashboard               the live workshop dashboard on http://127.0.0.1:8765
 
 Any bad config, data file or command line gives one message naming what is wrong and what is allowed, and exit
 status 2, before anything is written.
@@ -91,6 +92,19 @@ def _sensitivity(args) -> int:
     return 0
 
 
+def _dashboard(args) -> int:
+    import subprocess
+    from pathlib import Path
+
+    import sim
+
+    page = Path(sim.__file__).parent / "dashboard.py"
+    cmd = [sys.executable, "-m", "solara", "run", str(page), "--host", args.host, "--port", str(args.port),
+           "--production"]
+    print(f"Plenary dashboard on http://{args.host}:{args.port} (Ctrl+C to stop)")
+    return subprocess.call(cmd)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -140,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_sen.add_argument("--out", default=None, help="output folder (default: outputs/sensitivity)")
     p_sen.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_sen.set_defaults(handler=_sensitivity)
+    p_dash = sub.add_parser("dashboard", help="the live workshop dashboard (Mesa SolaraViz), offline, localhost")
+    p_dash.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p_dash.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p_dash.set_defaults(handler=_dashboard)
     return parser
 
 

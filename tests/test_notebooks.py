@@ -1,0 +1,91 @@
+"""Every workshop notebook executes top to bottom, its key outputs are asserted, and each .ipynb is the pair of its
+jupytext .py source (same cells)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+jupytext = pytest.importorskip("jupytext")
+nbclient = pytest.importorskip("nbclient")
+nbformat = pytest.importorskip("nbformat")
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOURCES = sorted(NOTEBOOKS.glob("0*.py"))
+
+# what each notebook must have computed (a cell appended by the test prints these variables as JSON)
+CHECKS = {
+    "01_a_treaty_in_eight_sessions": "{'states': world.n_states, 'orgs': world.n_orgs, 'mode': final_mode, "
+                                     "'sessions': sessions_run, 'types': len(who)}",
+    "02_the_rules_of_the_room": "{'accredited': accredited['accredited'].to_dict(), 'kept_out': kept_out, "
+                                "'dose': dose['influence'].tolist(), 'door': door_effect[0]}",
+    "03_measuring_influence_honestly": "{'gap': float(gap), 'paired': float(paired_width), "
+                                       "'unpaired': float(unpaired_width)}",
+    "04_designing_the_cosps_rules": "{'cells': int(sweep['cell'].nunique()), 'effects': len(effects), "
+                                    "'shift': float(shift[0]), 'assumptions': len(assumptions)}",
+}
+
+
+def _execute(path: Path) -> tuple[dict, float]:
+    nb = jupytext.read(path)
+    nb.cells.append(nbformat.v4.new_code_cell(f"import json as _j; print('CHECK' + _j.dumps({CHECKS[path.stem]}, "
+                                              f"default=float))"))
+    started = time.perf_counter()
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - started
+    out = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    return json.loads(out.split("CHECK", 1)[1]), seconds
+
+
+def test_there_are_four_notebooks_each_with_goals_time_and_exercises():
+    assert [p.stem for p in SOURCES] == list(CHECKS)
+    for path in SOURCES:
+        text = path.read_text()
+        assert "**Learning goals**" in text and "**Time:**" in text and "## Exercises" in text
+        imports = [ln for ln in text.splitlines() if ln.startswith(("import ", "from "))]
+        assert all(ln.split()[1].split(".")[0] in {"sim", "pandas", "numpy", "dataclasses", "json"} for ln in imports)
+        assert "def " not in text and "class " not in text         # no model logic of their own
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_the_ipynb_is_the_pair_of_the_py_source(path):
+    src = jupytext.read(path)
+    paired = nbformat.read(path.with_suffix(".ipynb"), as_version=4)
+    assert [(c.cell_type, c.source) for c in src.cells] == [(c.cell_type, c.source) for c in paired.cells], \
+        f"run: jupytext --sync {path.name}"
+
+
+def test_notebook_1_a_treaty_in_eight_sessions():
+    out, seconds = _execute(NOTEBOOKS / "01_a_treaty_in_eight_sessions.py")
+    assert out["states"] == 193 and out["orgs"] == 200 and out["types"] == 6
+    assert out["mode"] in ("consensus", "consensus_after_votes", "vote") and 7 <= out["sessions"] <= 8
+    assert seconds < 60
+
+
+def test_notebook_2_the_rules_of_the_room():
+    out, seconds = _execute(NOTEBOOKS / "02_the_rules_of_the_room.py")
+    acc = out["accredited"]
+    assert acc["open"] >= acc["non_objection_vote"] > acc["single_state_veto"] > acc["ecosoc_only"]
+    assert out["kept_out"] > 0
+    dose = out["dose"]
+    assert dose[0] < dose[2] < dose[-1]                  # influence rises with speaking time
+    assert out["door"] < 0                               # closing the door costs influence
+    assert seconds < 60
+
+
+def test_notebook_3_measuring_influence_honestly():
+    out, seconds = _execute(NOTEBOOKS / "03_measuring_influence_honestly.py")
+    assert out["gap"] > 0.01                              # success is not power
+    assert out["paired"] < out["unpaired"]                # pairing sharpens the comparison
+    assert seconds < 60
+
+
+def test_notebook_4_designing_the_cosps_rules():
+    out, seconds = _execute(NOTEBOOKS / "04_designing_the_cosps_rules.py")
+    assert out["cells"] == 9 and out["effects"] == 8 and out["assumptions"] == 5
+    assert out["shift"] > 0                               # observers move the access position towards open
+    assert seconds < 60
