@@ -126,6 +126,8 @@ class Negotiation:
         x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise + shift, 0.0, 100.0)
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
+        # per row and issue, the states ordered by position: the warm start of the windows' merge (sim.core.fast)
+        self.perm = np.ascontiguousarray(np.argsort(self.p, axis=1, kind="stable").transpose(0, 2, 1))
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
         self.compromise_x = kn.compromise(self.x, self.cm_weight)                          # (B,K)
         self.u_reserve = kn.utility(self.compromise_x, self.x, w.salience) - w.treaty_value  # (B,N)
@@ -231,9 +233,11 @@ class Negotiation:
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
         src = self.sources
+        perm = self.perm[rows]
         p1, mass = fast.persuade_windows(x, b, self.lam, public + room, public, ind, self.bloc_align_sorted,
-                                         self.qsk_sorted, src.order, src.y_sorted, self.bucket_start, w.bloc,
+                                         self.qsk_sorted, src.order, src.y_sorted, perm, w.bloc,
                                          self.eps, prm.stakeholder_weight_max, prm.saturation)
+        self.perm[rows] = perm
         self.message_mass[rows, t] = mass.mean(axis=(1, 2))
         self.informal_move[rows, t] = np.abs(b - p0).sum(axis=(1, 2))
         self.total_move[rows, t] = self.informal_move[rows, t] + np.abs(p1 - b).sum(axis=(1, 2))

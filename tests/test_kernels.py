@@ -107,3 +107,26 @@ def test_category_draws_follow_weights_and_skip_zero_weights():
     freq1 = np.bincount(idx[1], minlength=4) / u.shape[1]
     np.testing.assert_allclose(freq0, [0, 0.25, 0, 0.75], atol=0.015)
     np.testing.assert_allclose(freq1, [0.5, 0, 0.5, 0], atol=0.015)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.5, 60))
+def test_merged_windows_equal_the_lookup_windows_whatever_the_warm_start(seed, eps):
+    rng = np.random.default_rng(seed)
+    o_, k_, n_, b_, g_ = 12, 3, 7, 2, 2
+    y = np.round(rng.uniform(0, 100, (o_, k_)), 0)          # ties between sources and window edges are common
+    src = kn.SortedSources.from_positions(y)
+    base, relay = rng.uniform(0, 2, (b_, o_)), rng.uniform(0, 2, (b_, o_))
+    align_s = src.sort(rng.uniform(0, 1, (g_, o_))[:, :, None] * np.ones(k_))
+    qsk_s = src.sort(rng.uniform(0, 3, (o_, k_)))
+    centre = np.round(rng.uniform(-5, 105, (b_, n_, k_)), 0)
+    group = rng.integers(0, g_, n_)
+    eps_k = np.full(k_, eps)
+    m1, s1 = fast.window_sums(base, relay, 0.3, align_s, qsk_s, src.order, src.y_sorted,
+                              fast.bucket_index(src.y_sorted), centre, group, eps_k)
+    perm = np.stack([np.stack([rng.permutation(n_) for _ in range(k_)]) for _ in range(b_)]).astype(np.int64)
+    m2, s2 = fast.window_sums_merged(base, relay, 0.3, align_s, qsk_s, src.order, src.y_sorted, centre, group,
+                                     eps_k, perm)
+    np.testing.assert_array_equal(m1, m2)
+    np.testing.assert_array_equal(s1, s2)
+    assert (np.diff(np.take_along_axis(centre.transpose(0, 2, 1), perm, axis=2), axis=2) >= 0).all()

@@ -85,10 +85,51 @@ def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, sta
 
 
 @njit(cache=True)
-def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, group, eps,
+def window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, centre, group, eps, perm):
+    """The same sums as window_sums, found by a merge instead of a lookup per state: per (row, issue) the states
+    are sorted by centre (insertion sort from ``perm``, the order of the previous session, so nearly sorted; perm
+    (B,K,N) is updated in place), then two pointers sweep the sorted sources once. Exactly the same windows:
+    lo = first source with y > c - eps, hi = first with y >= c + eps."""
+    b_, n_, k_ = centre.shape
+    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
+    mass = np.empty((b_, n_, k_))
+    wsum = np.empty((b_, n_, k_))
+    c0 = np.empty((g_, k_, o_ + 1))
+    c1 = np.empty((g_, k_, o_ + 1))
+    for r in range(b_):
+        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
+        for k in range(k_):
+            p = perm[r, k]
+            for a in range(1, n_):
+                v = p[a]
+                cv = centre[r, v, k]
+                q = a - 1
+                while q >= 0 and centre[r, p[q], k] > cv:
+                    p[q + 1] = p[q]
+                    q -= 1
+                p[q + 1] = v
+            e = eps[k]
+            lo = 0
+            hi = 0
+            for a in range(n_):
+                i = p[a]
+                c = centre[r, i, k]
+                while lo < o_ and y_sorted[k, lo] <= c - e:
+                    lo += 1
+                while hi < o_ and y_sorted[k, hi] < c + e:
+                    hi += 1
+                h = hi if hi > lo else lo
+                g = group[i]
+                mass[r, i, k] = c0[g, k, h] - c0[g, k, lo]
+                wsum[r, i, k] = c1[g, k, h] - c1[g, k, lo]
+    return mass, wsum
+
+
+@njit(cache=True)
+def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, perm, group, eps,
                      omega_max, kappa):
-    """window_sums fused with the Friedkin-Johnsen update of kernels.persuade (same arithmetic, same order)."""
-    mass, wsum = window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, b, group, eps)
+    """window_sums_merged fused with the Friedkin-Johnsen update of kernels.persuade (same arithmetic and order)."""
+    mass, wsum = window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, b, group, eps, perm)
     b_, n_, k_ = b.shape
     out = np.empty_like(b)
     for r in range(b_):

@@ -9,6 +9,7 @@ References: GA res. 75/282 para 9 (AHC non-objection with the Committee deciding
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -17,7 +18,7 @@ from sim.rules.registry import Registry
 
 
 @dataclass(frozen=True)
-class AccreditationContext:
+class AccreditationContext:  # noqa: B903 (a cached_property needs a dict: not slots)
     """What a procedure needs: ECOSOC status, the objection matrix and the states' admission votes."""
 
     ecosoc: np.ndarray        # (O,) bool
@@ -27,8 +28,29 @@ class AccreditationContext:
     majority: str             # "simple" | "two_thirds"
     veto_applies_to_ecosoc: bool
 
+    @cached_property
+    def _objected(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The (replicate, state, organisation) index of every objection: objections are rare, so counting over
+        this list is much cheaper than reducing the (R,N,O) matrix."""
+        _, n_, o_ = self.objections.shape
+        flat = np.flatnonzero(self.objections)           # much faster than np.nonzero on a 3-d array
+        return flat // (n_ * o_), flat // o_ % n_, flat % o_
+
+    def _count(self, weights=None) -> np.ndarray:
+        r, _, o = self._objected
+        r_, o_ = self.objections.shape[0], self.objections.shape[2]
+        return np.bincount(r * o_ + o, weights=weights, minlength=r_ * o_).reshape(r_, o_)
+
     def unobjected(self) -> np.ndarray:
-        return ~self.objections.any(axis=1)
+        return self._count() == 0
+
+    def vote_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Yes and no votes per (replicate, organisation) on admitting it: objectors vote no, the others by
+        vote_yes / vote_no."""
+        _, n, o = self._objected
+        yes = self.vote_yes.sum(axis=0)[None] - self._count(self.vote_yes[n, o].astype(float))
+        no = self.vote_no.sum(axis=0)[None] + self._count((~self.vote_no[n, o]).astype(float))
+        return yes.astype(np.int64), no.astype(np.int64)
 
 
 class AccreditationProcedure:
@@ -91,8 +113,7 @@ class NonObjectionVote(AccreditationProcedure):
     metadata = {"objections": True, "vote": True, "ecosoc_needed": False}
 
     def admit(self, ctx):
-        yes = (ctx.vote_yes[None] & ~ctx.objections).sum(axis=1)
-        no = (ctx.vote_no[None] | ctx.objections).sum(axis=1)
+        yes, no = ctx.vote_counts()
         if ctx.majority == "two_thirds":
             passed = (3 * yes >= 2 * (yes + no)) & (yes > 0)
         else:
