@@ -93,11 +93,17 @@ def _sensitivity(args) -> int:
 
 
 def _dashboard(args) -> int:
+    import importlib.util
     import subprocess
     from pathlib import Path
 
     import sim
 
+    missing = [m for m in ("solara", "altair") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"plenary: error: the dashboard needs {', '.join(missing)} (allowed: install the workshop extra, "
+              f"pip install -e '.[workshop]')", file=sys.stderr)
+        return USAGE_EXIT
     page = Path(sim.__file__).parent / "dashboard.py"
     cmd = [sys.executable, "-m", "solara", "run", str(page), "--host", args.host, "--port", str(args.port),
            "--production"]
