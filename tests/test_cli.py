@@ -89,3 +89,12 @@ def test_params_file_mirrors_the_dataclass_defaults():
 @pytest.mark.parametrize("name", ["ahc_2022_2024", "open_door", "closed_door", "cosp_draft_rule_17"])
 def test_every_rules_preset_composes_and_runs(tmp_path, name):
     assert main(["run", f"rules={name}", f"run_dir={tmp_path / name}", "replicates=2", "variants=none"]) == 0
+
+
+def test_dashboard_without_the_workshop_extra_says_what_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "solara" else real(name, *a))
+    assert main(["dashboard"]) == 2
+    assert "workshop" in capsys.readouterr().err
