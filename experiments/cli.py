@@ -86,9 +86,13 @@ def _calibrate(args) -> int:
 
 def _sensitivity(args) -> int:
     from experiments.config import load
-    from experiments.sensitivity import sensitivity
+    from experiments.sensitivity import sensitivity, sobol
 
-    sensitivity(load(args.overrides), args.trajectories, args.replicates, args.out)
+    cfg = load(args.overrides)
+    if args.method == "sobol":
+        sobol(cfg, args.budget, [f for f in (args.factors or "").split(",") if f], args.replicates, args.out)
+    else:
+        sensitivity(cfg, args.trajectories, args.replicates, args.out)
     return 0
 
 
@@ -155,7 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_cal.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_cal.set_defaults(handler=_calibrate)
     p_sen = sub.add_parser("sensitivity", help="Morris screening of the behavioural parameters (SALib)")
+    p_sen.add_argument("--method", choices=("morris", "sobol"), default="morris", help="screening (default) or Sobol")
     p_sen.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    p_sen.add_argument("--budget", type=int, default=None, help="Sobol: base sample size N, a power of two "
+                       "(evaluations = N x (factors + 2)); required")
+    p_sen.add_argument("--factors", default=None, help="Sobol: comma list of parameters, e.g. "
+                       "stakeholder_weight_max,saturation,confidence_political")
     p_sen.add_argument("--replicates", type=int, default=16, help="paired replicates per evaluation (default 16)")
     p_sen.add_argument("--out", default=None, help="output folder (default: outputs/sensitivity)")
     p_sen.add_argument("overrides", nargs="*", help="Hydra overrides")

@@ -398,3 +398,21 @@ def rule_distribution(shares, group_label: str, replicates: int) -> plt.Figure:
         _note(fig, f"R = {replicates} replicates per format")
         fig.tight_layout()
     return fig
+
+
+def sobol(part, label: str, evaluations: int, replicates: int) -> plt.Figure:
+    """First-order and total Sobol indices per parameter, with their intervals."""
+    part = part.sort_values("ST", ascending=True)
+    ys = np.arange(len(part))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(part) + 1.6))
+        ax.barh(ys + 0.2, part["ST"], 0.38, xerr=part["ST_conf"], color=SERIES[0], label="total (ST)", ecolor="0.4")
+        ax.barh(ys - 0.2, part["S1"], 0.38, xerr=part["S1_conf"], color=SERIES[4], label="first order (S1)",
+                ecolor="0.4")
+        ax.set_yticks(ys, [p.replace("_", " ") for p in part["parameter"]])
+        ax.set_xlabel(f"share of the variance of {label}")
+        ax.legend(fontsize=8)
+        ax.set_title("Sobol indices", loc="left")
+        _note(fig, f"{evaluations} evaluations x R = {replicates} paired replicates; bars: 95% intervals")
+        fig.tight_layout()
+    return fig

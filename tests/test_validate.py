@@ -78,3 +78,17 @@ def test_rules_presets_that_extend_another_equal_what_hydra_composes():
 
     for name in ("ahc_veto", "ahc_open_informals", "ahc_no_squeeze"):
         assert presets.rules(name) == load([f"rules={name}"]).rules
+
+
+def test_sobol_needs_an_explicit_budget_and_gives_intervals(tmp_path, capsys):
+    from experiments.sensitivity import sobol
+
+    assert main(["sensitivity", "--method", "sobol", "--factors", "saturation"]) == 2
+    assert "--budget" in capsys.readouterr().err
+    assert main(["sensitivity", "--method", "sobol", "--budget", "6", "--factors", "saturation"]) == 2
+    assert main(["sensitivity", "--method", "sobol", "--budget", "8", "--factors", "nope"]) == 2
+    _, table = sobol(load([]), 8, ["saturation", "susceptibility"], replicates=2, out=tmp_path)
+    assert len(table) == 2 * 3 and {"S1_conf", "ST_conf"} <= set(table.columns)
+    acc = table[table["outcome"] == "accredited"]
+    assert (acc[["S1", "ST"]] == 0).all().all()        # persuasion cannot change who is accredited
+    assert (tmp_path / "sobol_influence_all.png").exists() and (tmp_path / "sobol.csv").exists()
