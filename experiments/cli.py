@@ -115,6 +115,15 @@ def _dashboard(args) -> int:
     return subprocess.call(cmd)
 
 
+def _study(sub, name: str, help_: str, replicates: int, out: str, overrides_help: str = "Hydra overrides"):
+    """A subcommand that runs the scenario R times and writes into a folder: --replicates, --out, overrides."""
+    p = sub.add_parser(name, help=help_)
+    p.add_argument("--replicates", type=int, default=replicates, help=f"replicates (default {replicates})")
+    p.add_argument("--out", default=None, help=f"output (default: {out})")
+    p.add_argument("overrides", nargs="*", help=overrides_help)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
@@ -146,28 +155,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--decide-python", default=None,
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
     p_cmp.set_defaults(handler=_compare)
-    p_val = sub.add_parser("validate", help="the model against the 74/247 vote, the AHC outcome and MODEL.md §6; "
-                           "exit 1 if a target is missed")
-    p_val.add_argument("--replicates", type=int, default=64, help="replicates (default 64)")
-    p_val.add_argument("--out", default=None, help="output folder (default: outputs/validation)")
-    p_val.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. params=calibrated")
-    p_val.set_defaults(handler=_validate)
-    p_cal = sub.add_parser("calibrate", help="fit the decision-stage thresholds to the AHC's recorded outcome and "
-                           "write configs/params/calibrated.yaml")
-    p_cal.add_argument("--replicates", type=int, default=64, help="replicates per grid point (default 64)")
-    p_cal.add_argument("--out", default=None, help="output file (default: configs/params/calibrated.yaml)")
-    p_cal.add_argument("overrides", nargs="*", help="Hydra overrides")
-    p_cal.set_defaults(handler=_calibrate)
-    p_sen = sub.add_parser("sensitivity", help="Morris screening of the behavioural parameters (SALib)")
+    _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
+           "target is missed", 64, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
+           ).set_defaults(handler=_validate)
+    _study(sub, "calibrate", "fit the decision-stage thresholds, the signature threshold and the ratification "
+           "baseline to the record; write configs/params/calibrated.yaml", 64,
+           "configs/params/calibrated.yaml").set_defaults(handler=_calibrate)
+    p_sen = _study(sub, "sensitivity", "Morris screening (or Sobol indices) of the behavioural parameters (SALib)",
+                   16, "outputs/sensitivity")
     p_sen.add_argument("--method", choices=("morris", "sobol"), default="morris", help="screening (default) or Sobol")
     p_sen.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
     p_sen.add_argument("--budget", type=int, default=None, help="Sobol: base sample size N, a power of two "
                        "(evaluations = N x (factors + 2)); required")
     p_sen.add_argument("--factors", default=None, help="Sobol: comma list of parameters, e.g. "
                        "stakeholder_weight_max,saturation,confidence_political")
-    p_sen.add_argument("--replicates", type=int, default=16, help="paired replicates per evaluation (default 16)")
-    p_sen.add_argument("--out", default=None, help="output folder (default: outputs/sensitivity)")
-    p_sen.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_sen.set_defaults(handler=_sensitivity)
     p_dash = sub.add_parser("dashboard", help="the live workshop dashboard (Mesa SolaraViz), offline, localhost")
     p_dash.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")

@@ -50,8 +50,15 @@ MODEL_PARAMS = {
 }
 
 
-def _figure(width=6.0, height=3.2) -> Figure:
-    return Figure(figsize=(width, height), dpi=STYLE["figure.dpi"])
+def _panel(width: float, height: float):
+    """A matplotlib figure (not pyplot: nothing global, nothing to close) and its one axes."""
+    fig = Figure(figsize=(width, height), dpi=STYLE["figure.dpi"])
+    return fig, fig.subplots()
+
+
+def _show(fig: Figure):
+    fig.tight_layout()
+    return solara.FigureMatplotlib(fig, format="png")
 
 
 def status(model: DashboardModel):
@@ -65,8 +72,7 @@ def status(model: DashboardModel):
 def draft_view(model: DashboardModel):
     """The draft per provision (black) against the bloc positions (coloured) and the organisation types (grey)."""
     e, w = model.engine, model.world
-    fig = _figure(6.4, 4.2)
-    ax = fig.subplots()
+    fig, ax = _panel(6.4, 4.2)
     ys = np.arange(w.n_issues)
     blocs = e._bloc_positions(e.p)[0]
     for b, key in enumerate(w.bloc_keys):
@@ -83,14 +89,12 @@ def draft_view(model: DashboardModel):
     ax.set_xlabel("position (0 narrow, rights-protective .. 100 broad)", fontsize=8)
     ax.set_title(f"The draft after session {e.t}", loc="left", fontsize=9)
     ax.legend(fontsize=6, ncol=2, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.tight_layout()
-    return solara.FigureMatplotlib(fig, format="png")
+    return _show(fig)
 
 
 def accredited_view(model: DashboardModel):
     e, w = model.engine, model.world
-    fig = _figure(4.6, 2.8)
-    ax = fig.subplots()
+    fig, ax = _panel(4.6, 2.8)
     counts = [int(e.accredited[0][w.org_type == g].sum()) for g in range(len(OrgType))]
     totals = [int((w.org_type == g).sum()) for g in range(len(OrgType))]
     ax.barh(TYPE_KEYS, totals, color="0.88", label="applied")
@@ -100,20 +104,17 @@ def accredited_view(model: DashboardModel):
     ax.set_xlabel("organisations (count)", fontsize=8)
     ax.set_title(f"Accredited: {sum(counts)} of {sum(totals)}", loc="left", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
-    fig.tight_layout()
-    return solara.FigureMatplotlib(fig, format="png")
+    return _show(fig)
 
 
 def minutes_view(model: DashboardModel):
     e, w = model.engine, model.world
-    fig = _figure(4.6, 2.6)
-    ax = fig.subplots()
+    fig, ax = _panel(4.6, 2.6)
     ax.bar([k[:6] for k in w.session_keys], e.minutes[0], color=SERIES[2])
     ax.tick_params(labelsize=7)
     ax.set_ylabel("minutes", fontsize=8)
     ax.set_title("Stakeholder speaking minutes per session", loc="left", fontsize=9)
-    fig.tight_layout()
-    return solara.FigureMatplotlib(fig, format="png")
+    return _show(fig)
 
 
 def objections_view(model: DashboardModel):
@@ -122,8 +123,7 @@ def objections_view(model: DashboardModel):
     obj = e.objection_matrix[0]
     grid = np.array([[obj[np.ix_(w.bloc == b, w.org_type == g)].sum() for g in range(len(OrgType))]
                      for b in range(len(w.bloc_keys))])
-    fig = _figure(4.6, 2.8)
-    ax = fig.subplots()
+    fig, ax = _panel(4.6, 2.8)
     im = ax.imshow(grid, cmap="Oranges", aspect="auto")
     ax.set_xticks(range(len(OrgType)), [k.replace("_", "\n") for k in TYPE_KEYS], fontsize=6)
     ax.set_yticks(range(len(w.bloc_keys)), list(w.bloc_keys), fontsize=7)
@@ -131,8 +131,7 @@ def objections_view(model: DashboardModel):
         ax.text(j, i, str(int(v)), ha="center", va="center", fontsize=6)
     fig.colorbar(im, ax=ax, shrink=0.8)
     ax.set_title("Who objected to whom (objections)", loc="left", fontsize=9)
-    fig.tight_layout()
-    return solara.FigureMatplotlib(fig, format="png")
+    return _show(fig)
 
 
 page = SolaraViz(DashboardModel(), components=[(status, 0), (draft_view, 0), (accredited_view, 0),

@@ -57,6 +57,15 @@ def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, 
 
 
 @njit(cache=True)
+def _buffers(centre, align_sorted, y_sorted):
+    """Outputs (B,N,K) and per-row prefix sums (G,K,O+1) of the window kernels."""
+    b_, n_, k_ = centre.shape
+    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
+    return (np.empty((b_, n_, k_)), np.empty((b_, n_, k_)), np.empty((g_, k_, o_ + 1)),
+            np.empty((g_, k_, o_ + 1)))
+
+
+@njit(cache=True)
 def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, centre, group, eps):
     """Bounded-confidence message mass and weighted sum for every (row, state, issue).
 
@@ -66,11 +75,7 @@ def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, sta
     ``centre`` (B,N,K); ``group`` (N,). Same as kernels.SortedSources.window_sums.
     """
     b_, n_, k_ = centre.shape
-    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
-    mass = np.empty((b_, n_, k_))
-    wsum = np.empty((b_, n_, k_))
-    c0 = np.empty((g_, k_, o_ + 1))
-    c1 = np.empty((g_, k_, o_ + 1))
+    mass, wsum, c0, c1 = _buffers(centre, align_sorted, y_sorted)
     for r in range(b_):
         _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
         for i in range(n_):
@@ -91,11 +96,8 @@ def window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sort
     (B,K,N) is updated in place), then two pointers sweep the sorted sources once. Exactly the same windows:
     lo = first source with y > c - eps, hi = first with y >= c + eps."""
     b_, n_, k_ = centre.shape
-    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
-    mass = np.empty((b_, n_, k_))
-    wsum = np.empty((b_, n_, k_))
-    c0 = np.empty((g_, k_, o_ + 1))
-    c1 = np.empty((g_, k_, o_ + 1))
+    o_ = y_sorted.shape[1]
+    mass, wsum, c0, c1 = _buffers(centre, align_sorted, y_sorted)
     for r in range(b_):
         _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
         for k in range(k_):
