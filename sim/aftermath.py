@@ -98,13 +98,13 @@ def ratify(world: World, params: Params, eligible, net_gain, u_quarter) -> np.nd
     """Quarter of ratification (1-based, 0 = not within the horizon) for eligible states, (R,N)."""
     r_, n_ = eligible.shape
     quarter = np.zeros((r_, n_), int)
-    counts = np.bincount(world.bloc, minlength=len(world.bloc_keys)).astype(float)
+    member = (world.bloc[:, None] == np.arange(len(world.bloc_keys))[None]).astype(float)   # (N, nb)
+    size = np.maximum(member.sum(axis=0), 1.0)
     static = (params.ratify_base + params.ratify_utility * net_gain + params.ratify_democracy * world.democracy
               + params.ratify_budapest * (world.budapest == "party") + params.ratify_capacity * world.capacity)
     for q in range(1, world.quarters + 1):
         done = quarter > 0
-        peer = kn.row_bincount(np.broadcast_to(world.bloc, done.shape), done.astype(float),
-                               len(world.bloc_keys))[:, world.bloc] / counts[world.bloc]
+        peer = ((done.astype(float) @ member) / size)[:, world.bloc]          # share of the bloc that has ratified
         hazard = -np.expm1(-np.exp(static + params.ratify_peer * peer))
         new = eligible & ~done & (u_quarter[:, q - 1] < hazard)
         quarter[new] = q
