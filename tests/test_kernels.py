@@ -130,3 +130,20 @@ def test_merged_windows_equal_the_lookup_windows_whatever_the_warm_start(seed, e
     np.testing.assert_array_equal(m1, m2)
     np.testing.assert_array_equal(s1, s2)
     assert (np.diff(np.take_along_axis(centre.transpose(0, 2, 1), perm, axis=2), axis=2) >= 0).all()
+
+
+def test_compiled_chair_equals_the_numpy_reference(world, params, rules):
+    from dataclasses import replace
+
+    from sim.engine import Negotiation
+
+    # a high blocker pull and a low objection threshold make blockers common, so the pull branch is exercised
+    for prm in (params, replace(params, objection_threshold=-5.0, chair_blocker_pull=0.3)):
+        neg = Negotiation(world, prm, rules, 3, np.arange(6))
+        for t in range(4):
+            rows = np.arange(6)
+            public, room, chair_exp = neg._exposures(rows, t)
+            p = neg.p[rows] + 3.0 * np.sin(np.arange(neg.p[rows].size)).reshape(neg.p[rows].shape)
+            np.testing.assert_allclose(neg._chair(rows, p, neg.x[rows], chair_exp),
+                                       neg._chair_reference(rows, p, neg.x[rows], chair_exp), rtol=0, atol=1e-10)
+            neg.step()

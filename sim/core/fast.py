@@ -182,3 +182,47 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
                 for k in range(k_):
                     q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])
     return out
+
+
+@njit(cache=True)
+def chair_update(d, p, x, s, u_reserve, threshold, cm_weight, eta, zeta, omega_max, kappa, mass, wsum):
+    """The chair's draft of kernels.chair_draft with its inputs computed in the same pass: the stakeholder weight
+    omega = omega_max (1 - exp(-mass / kappa)) and mean ybar from the chair's window sums (B,K), and the likely
+    blockers, states whose utility U_i(d) = -sum s|d - x| / sum s falls below their reservation minus
+    ``threshold``. Same arithmetic as the numpy reference up to the order of the sums (~1e-15)."""
+    b_, n_, k_ = p.shape
+    out = np.empty_like(d)
+    wtot = np.zeros(k_)
+    for i in range(n_):
+        for k in range(k_):
+            wtot[k] += cm_weight[i, k]
+    blocker = np.zeros(n_, np.bool_)
+    for r in range(b_):
+        any_blocker = False
+        for i in range(n_):
+            num = 0.0
+            den = 0.0
+            for k in range(k_):
+                num += s[i, k] * abs(d[r, k] - x[r, i, k])
+                den += s[i, k]
+            blocker[i] = -num / den < u_reserve[r, i] - threshold
+            any_blocker = any_blocker or blocker[i]
+        for k in range(k_):
+            cm = 0.0
+            for i in range(n_):
+                cm += p[r, i, k] * cm_weight[i, k]
+            cm /= wtot[k]
+            m = mass[r, k]
+            omega = omega_max * -np.expm1(-m / kappa)
+            ybar = wsum[r, k] / m if m > 0 else d[r, k]
+            new = (1.0 - eta) * d[r, k] + eta * ((1.0 - omega) * cm + omega * ybar)
+            if any_blocker:
+                pull = 0.0
+                weight = 0.0
+                for i in range(n_):
+                    if blocker[i]:
+                        pull += cm_weight[i, k] * (p[r, i, k] - d[r, k])
+                        weight += cm_weight[i, k]
+                new += zeta * pull / weight
+            out[r, k] = min(max(new, 0.0), 100.0)
+    return out
