@@ -126,8 +126,10 @@ class Negotiation:
         x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise + shift, 0.0, 100.0)
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
-        # per row and issue, the states ordered by position: the warm start of the windows' merge (sim.core.fast)
-        self.perm = np.ascontiguousarray(np.argsort(self.p, axis=1, kind="stable").transpose(0, 2, 1))
+        # per row and issue, the states ordered by position: the warm start of the windows' merge (sim.core.fast).
+        # The order of the noise-free ideal points is close enough; the kernel's insertion sort makes it exact.
+        order = np.argsort(w.x_base, axis=0, kind="stable").T                              # (K,N)
+        self.perm = np.ascontiguousarray(np.broadcast_to(order, (b_, k_, w.n_states)))
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
         self.compromise_x = kn.compromise(self.x, self.cm_weight)                          # (B,K)
         self.u_reserve = kn.utility(self.compromise_x, self.x, w.salience) - w.treaty_value  # (B,N)
@@ -226,23 +228,27 @@ class Negotiation:
         w, prm, sc = self.world, self.params, self.schedule
         public, room, chair_exp = self._exposures(rows, t)
         phi = sc.informal_share[t]
-        p0, x = self.p[rows], self.x[rows]
+        every = len(rows) == len(self.active)          # all rows active: views, not gathered copies
+        sel = slice(None) if every else rows
+        p0, x = self.p[sel], self.x[sel]
         rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
         b = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion, self.concession,
                                  self.cm_weight_informal)
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
         src = self.sources
-        perm = self.perm[rows]
+        perm = self.perm[sel]                            # updated in place by the kernel when it is a view
         p1, mass = fast.persuade_windows(x, b, self.lam, public + room, public, ind, self.bloc_align_sorted,
                                          self.qsk_sorted, src.order, src.y_sorted, perm, w.bloc,
                                          self.eps, prm.stakeholder_weight_max, prm.saturation)
-        self.perm[rows] = perm
-        self.message_mass[rows, t] = mass.mean(axis=(1, 2))
-        self.informal_move[rows, t] = np.abs(b - p0).sum(axis=(1, 2))
-        self.total_move[rows, t] = self.informal_move[rows, t] + np.abs(p1 - b).sum(axis=(1, 2))
-        self.p[rows] = p1
+        if not every:
+            self.perm[rows] = perm
+        self.message_mass[rows, t] = mass
+        informal = fast.row_abs_diff(b, p0)
+        self.informal_move[rows, t] = informal
+        self.total_move[rows, t] = informal + fast.row_abs_diff(p1, b)
         self.d[rows] = self._chair(rows, p1, x, chair_exp)
+        self.p[sel] = p1
 
     def _chair(self, rows, p, x, chair_exp):
         w, prm = self.world, self.params

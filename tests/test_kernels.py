@@ -147,3 +147,27 @@ def test_compiled_chair_equals_the_numpy_reference(world, params, rules):
             np.testing.assert_allclose(neg._chair(rows, p, neg.x[rows], chair_exp),
                                        neg._chair_reference(rows, p, neg.x[rows], chair_exp), rtol=0, atol=1e-10)
             neg.step()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000))
+def test_fused_persuasion_equals_windows_then_the_numpy_update(seed):
+    rng = np.random.default_rng(seed)
+    o_, k_, n_, b_, g_ = 15, 3, 9, 2, 3
+    y = np.round(rng.uniform(0, 100, (o_, k_)), 0)
+    src = kn.SortedSources.from_positions(y)
+    base, relay = rng.uniform(0, 2, (b_, o_)), rng.uniform(0, 2, (b_, o_))
+    align_s = src.sort(rng.uniform(0, 1, (g_, o_))[:, :, None] * np.ones(k_))
+    qsk_s = src.sort(rng.uniform(0, 3, (o_, k_)))
+    x = rng.uniform(0, 100, (b_, n_, k_))
+    b = np.round(np.clip(x + rng.normal(0, 10, x.shape), 0, 100), 0)
+    group, eps = rng.integers(0, g_, n_), rng.uniform(5, 40, k_)
+    lam = rng.uniform(0, 1, (n_, k_))
+    mass, wsum = fast.window_sums(base, relay, 0.2, align_s, qsk_s, src.order, src.y_sorted,
+                                  fast.bucket_index(src.y_sorted), b, group, eps)
+    expected = kn.persuade(x, b, lam, mass, wsum, 0.15, 15.0)
+    perm = np.tile(np.arange(n_), (b_, k_, 1))
+    out, mass_mean = fast.persuade_windows(x, b, lam, base, relay, 0.2, align_s, qsk_s, src.order, src.y_sorted,
+                                           perm, group, eps, 0.15, 15.0)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(mass_mean, mass.mean(axis=(1, 2)), rtol=1e-12)

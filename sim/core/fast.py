@@ -130,19 +130,48 @@ def window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sort
 @njit(cache=True)
 def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, perm, group, eps,
                      omega_max, kappa):
-    """window_sums_merged fused with the Friedkin-Johnsen update of kernels.persuade (same arithmetic and order)."""
-    mass, wsum = window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, b, group, eps, perm)
+    """window_sums_merged fused with the Friedkin-Johnsen update of kernels.persuade: each state's new position is
+    computed as soon as its window is known (same arithmetic and order). Returns the positions (B,N,K) and each
+    row's mean message mass (B,)."""
     b_, n_, k_ = b.shape
+    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
     out = np.empty_like(b)
+    mass_mean = np.zeros(b_)
+    c0 = np.empty((g_, k_, o_ + 1))
+    c1 = np.empty((g_, k_, o_ + 1))
     for r in range(b_):
-        for i in range(n_):
-            for k in range(k_):
-                m = mass[r, i, k]
+        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
+        total = 0.0
+        for k in range(k_):
+            p = perm[r, k]
+            for a in range(1, n_):
+                v = p[a]
+                cv = b[r, v, k]
+                q = a - 1
+                while q >= 0 and b[r, p[q], k] > cv:
+                    p[q + 1] = p[q]
+                    q -= 1
+                p[q + 1] = v
+            e = eps[k]
+            lo = 0
+            hi = 0
+            for a in range(n_):
+                i = p[a]
+                c = b[r, i, k]
+                while lo < o_ and y_sorted[k, lo] <= c - e:
+                    lo += 1
+                while hi < o_ and y_sorted[k, hi] < c + e:
+                    hi += 1
+                h = hi if hi > lo else lo
+                g = group[i]
+                m = c0[g, k, h] - c0[g, k, lo]
+                total += m
                 omega = omega_max * -np.expm1(-m / kappa)
-                ybar = wsum[r, i, k] / m if m > 0 else b[r, i, k]
+                ybar = (c1[g, k, h] - c1[g, k, lo]) / m if m > 0 else c
                 lk = lam[i, k]
-                out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - omega) * b[r, i, k] + omega * ybar)
-    return out, mass
+                out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - omega) * c + omega * ybar)
+        mass_mean[r] = total / (n_ * k_)
+    return out, mass_mean
 
 
 @njit(cache=True)
@@ -225,4 +254,18 @@ def chair_update(d, p, x, s, u_reserve, threshold, cm_weight, eta, zeta, omega_m
                         weight += cm_weight[i, k]
                 new += zeta * pull / weight
             out[r, k] = min(max(new, 0.0), 100.0)
+    return out
+
+
+@njit(cache=True)
+def row_abs_diff(a, b):
+    """sum over (N,K) of |a - b| per row, (B,): one pass, no temporaries."""
+    b_, n_, k_ = a.shape
+    out = np.zeros(b_)
+    for r in range(b_):
+        acc = 0.0
+        for i in range(n_):
+            for k in range(k_):
+                acc += abs(a[r, i, k] - b[r, i, k])
+        out[r] = acc
     return out
