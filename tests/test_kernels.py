@@ -171,3 +171,19 @@ def test_fused_persuasion_equals_windows_then_the_numpy_update(seed):
                                            perm, group, eps, 0.15, 15.0)
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(mass_mean, mass.mean(axis=(1, 2)), rtol=1e-12)
+
+
+def test_a_row_no_stakeholder_reaches_takes_the_shortcut_with_the_same_result():
+    rng = np.random.default_rng(5)
+    o_, k_, n_ = 10, 2, 6
+    y = np.round(rng.uniform(0, 100, (o_, k_)), 0)
+    src = kn.SortedSources.from_positions(y)
+    align_s = src.sort(rng.uniform(0, 1, (2, o_))[:, :, None] * np.ones(k_))
+    qsk_s = src.sort(rng.uniform(0, 3, (o_, k_)))
+    x, b = rng.uniform(0, 100, (1, n_, k_)), rng.uniform(0, 100, (1, n_, k_))
+    lam, group, eps = rng.uniform(0, 1, (n_, k_)), rng.integers(0, 2, n_), np.full(k_, 20.0)
+    out, mass = fast.persuade_windows(x, b, lam, np.zeros((1, o_)), np.zeros((1, o_)), 0.3, align_s, qsk_s,
+                                      src.order, src.y_sorted, np.tile(np.arange(n_), (1, k_, 1)), group, eps,
+                                      0.15, 15.0)
+    np.testing.assert_array_equal(out, kn.persuade(x, b, lam, np.zeros_like(b), np.zeros_like(b), 0.15, 15.0))
+    assert mass[0] == 0.0

@@ -140,6 +140,17 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
     c0 = np.empty((g_, k_, o_ + 1))
     c1 = np.empty((g_, k_, o_ + 1))
     for r in range(b_):
+        silent = True                       # no stakeholder reaches this row (e.g. the 'none' counterfactual)
+        for o in range(base.shape[1]):
+            if base[r, o] != 0.0 or relay[r, o] != 0.0:
+                silent = False
+                break
+        if silent:                          # mass 0 everywhere: omega = 0 and the update is (1 - lam) x + lam b
+            for i in range(n_):
+                for k in range(k_):
+                    lk = lam[i, k]
+                    out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - 0.0) * b[r, i, k] + 0.0 * b[r, i, k])
+            continue
         _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
         total = 0.0
         for k in range(k_):
