@@ -90,55 +90,63 @@ def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, sta
 
 
 @njit(cache=True)
+def _merge_windows(centre, r, k, perm, y_sorted, e, lo, hi):
+    """For row r and issue k: sort the states by centre (insertion sort from ``perm``, the order of the previous
+    session, so nearly sorted; perm (B,K,N) is updated in place), then sweep the sorted sources once with two
+    pointers. Writes each state i's window into lo[i], hi[i]: lo = first source with y > c - eps, hi = first with
+    y >= c + eps (hi >= lo), exactly the windows of window_sums."""
+    n_, o_ = centre.shape[1], y_sorted.shape[1]
+    p = perm[r, k]
+    for a in range(1, n_):
+        v = p[a]
+        cv = centre[r, v, k]
+        q = a - 1
+        while q >= 0 and centre[r, p[q], k] > cv:
+            p[q + 1] = p[q]
+            q -= 1
+        p[q + 1] = v
+    low = 0
+    high = 0
+    for a in range(n_):
+        i = p[a]
+        c = centre[r, i, k]
+        while low < o_ and y_sorted[k, low] <= c - e:
+            low += 1
+        while high < o_ and y_sorted[k, high] < c + e:
+            high += 1
+        lo[i] = low
+        hi[i] = high if high > low else low
+
+
+@njit(cache=True)
 def window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, centre, group, eps, perm):
-    """The same sums as window_sums, found by a merge instead of a lookup per state: per (row, issue) the states
-    are sorted by centre (insertion sort from ``perm``, the order of the previous session, so nearly sorted; perm
-    (B,K,N) is updated in place), then two pointers sweep the sorted sources once. Exactly the same windows:
-    lo = first source with y > c - eps, hi = first with y >= c + eps."""
+    """The same sums as window_sums, with the windows found by _merge_windows instead of a lookup per state."""
     b_, n_, k_ = centre.shape
-    o_ = y_sorted.shape[1]
     mass, wsum, c0, c1 = _buffers(centre, align_sorted, y_sorted)
+    lo = np.empty(n_, np.int64)
+    hi = np.empty(n_, np.int64)
     for r in range(b_):
         _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
         for k in range(k_):
-            p = perm[r, k]
-            for a in range(1, n_):
-                v = p[a]
-                cv = centre[r, v, k]
-                q = a - 1
-                while q >= 0 and centre[r, p[q], k] > cv:
-                    p[q + 1] = p[q]
-                    q -= 1
-                p[q + 1] = v
-            e = eps[k]
-            lo = 0
-            hi = 0
-            for a in range(n_):
-                i = p[a]
-                c = centre[r, i, k]
-                while lo < o_ and y_sorted[k, lo] <= c - e:
-                    lo += 1
-                while hi < o_ and y_sorted[k, hi] < c + e:
-                    hi += 1
-                h = hi if hi > lo else lo
+            _merge_windows(centre, r, k, perm, y_sorted, eps[k], lo, hi)
+            for i in range(n_):
                 g = group[i]
-                mass[r, i, k] = c0[g, k, h] - c0[g, k, lo]
-                wsum[r, i, k] = c1[g, k, h] - c1[g, k, lo]
+                mass[r, i, k] = c0[g, k, hi[i]] - c0[g, k, lo[i]]
+                wsum[r, i, k] = c1[g, k, hi[i]] - c1[g, k, lo[i]]
     return mass, wsum
 
 
 @njit(cache=True)
 def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, perm, group, eps,
                      omega_max, kappa):
-    """window_sums_merged fused with the Friedkin-Johnsen update of kernels.persuade: each state's new position is
-    computed as soon as its window is known (same arithmetic and order). Returns the positions (B,N,K) and each
-    row's mean message mass (B,)."""
+    """The windows of window_sums_merged with the Friedkin-Johnsen update of kernels.persuade applied as each one
+    is known (same arithmetic and order). Returns the positions (B,N,K) and each row's mean message mass (B,)."""
     b_, n_, k_ = b.shape
-    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
     out = np.empty_like(b)
     mass_mean = np.zeros(b_)
-    c0 = np.empty((g_, k_, o_ + 1))
-    c1 = np.empty((g_, k_, o_ + 1))
+    _, _, c0, c1 = _buffers(b[:0], align_sorted, y_sorted)
+    lo = np.empty(n_, np.int64)
+    hi = np.empty(n_, np.int64)
     for r in range(b_):
         silent = True                       # no stakeholder reaches this row (e.g. the 'none' counterfactual)
         for o in range(base.shape[1]):
@@ -148,37 +156,19 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
         if silent:                          # mass 0 everywhere: omega = 0 and the update is (1 - lam) x + lam b
             for i in range(n_):
                 for k in range(k_):
-                    lk = lam[i, k]
-                    out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - 0.0) * b[r, i, k] + 0.0 * b[r, i, k])
+                    out[r, i, k] = (1.0 - lam[i, k]) * x[r, i, k] + lam[i, k] * b[r, i, k]
             continue
         _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
         total = 0.0
         for k in range(k_):
-            p = perm[r, k]
-            for a in range(1, n_):
-                v = p[a]
-                cv = b[r, v, k]
-                q = a - 1
-                while q >= 0 and b[r, p[q], k] > cv:
-                    p[q + 1] = p[q]
-                    q -= 1
-                p[q + 1] = v
-            e = eps[k]
-            lo = 0
-            hi = 0
-            for a in range(n_):
-                i = p[a]
-                c = b[r, i, k]
-                while lo < o_ and y_sorted[k, lo] <= c - e:
-                    lo += 1
-                while hi < o_ and y_sorted[k, hi] < c + e:
-                    hi += 1
-                h = hi if hi > lo else lo
+            _merge_windows(b, r, k, perm, y_sorted, eps[k], lo, hi)
+            for i in range(n_):
                 g = group[i]
-                m = c0[g, k, h] - c0[g, k, lo]
+                c = b[r, i, k]
+                m = c0[g, k, hi[i]] - c0[g, k, lo[i]]
                 total += m
                 omega = omega_max * -np.expm1(-m / kappa)
-                ybar = (c1[g, k, h] - c1[g, k, lo]) / m if m > 0 else c
+                ybar = (c1[g, k, hi[i]] - c1[g, k, lo[i]]) / m if m > 0 else c
                 lk = lam[i, k]
                 out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - omega) * c + omega * ybar)
         mass_mean[r] = total / (n_ * k_)
