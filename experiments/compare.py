@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import bargaining, io, plotting
+from sim import analysis, bargaining, io, plotting
 from sim.decide import read_actor_issue
 
 MODELS = {"compromise": "Compromise model (weighted mean)", "weighted_median": "Weighted median",
@@ -38,11 +38,10 @@ def compare(path, out=None, decide_python: str | None = None) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     io.write_atomic(dest / "compare.csv", lambda p: table.to_csv(p, index=False))
     cols = [c for c in MODELS if c in table]
-    md = ["| issue | " + " | ".join(MODELS[c] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
-    md += [f"| {r.issue} | " + " | ".join(f"{getattr(r, c):.1f}" for c in cols) + " |" for r in table.itertuples()]
-    io.write_atomic(dest / "compare.md", lambda p: p.write_text("\n".join(md) + "\n"))
+    md = analysis.markdown_table(table[["issue", *cols]].rename(columns=MODELS), ".1f")
+    io.write_atomic(dest / "compare.md", lambda p: p.write_text(md))
     print(f"{data.name}: {len(data.actors)} actors, {len(data.issues)} issues")
-    print("\n".join(md))
+    print(md, end="")
     if "exchange_final" not in table:
         print("(Decide's exchange model not run: no Python with decide-exchange-model; see --decide-python)")
     fig = plotting.model_comparison(table, [(c, MODELS[c]) for c in cols], data)

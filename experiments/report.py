@@ -74,14 +74,6 @@ class Report:
                 f"{self.manifest.get('git_commit', 'unknown')}, sweep {self.plan.get('name')}.")
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    cols = list(frame.columns)
-    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
 def _numeric(table: pd.DataFrame, key: str) -> bool:
     return pd.api.types.is_numeric_dtype(table[key])
 
@@ -122,7 +114,8 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
         brief[o] = [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in summary[[o, f"{o}_lo", f"{o}_hi"]].to_numpy()]
     io.write_atomic(dest / "summary.md", lambda p: p.write_text(
         f"# {rep.plan.get('name')}: {rep.plan.get('question', '')}\n\n{rep.done} of {len(rep.cells)} cells, "
-        f"R = {rep.replicates} paired replicates, root seed {rep.seed}. Mean [95% interval].\n\n" + _markdown(brief)))
+        f"R = {rep.replicates} paired replicates, root seed {rep.seed}. Mean [95% interval].\n\n"
+        + analysis.markdown_table(brief)))
     written += [dest / "summary.csv", dest / "summary.md"]
 
     baseline = rep.plan.get("baseline") or {}
@@ -134,7 +127,7 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
         cols = [c for c in eff.columns if not c.endswith(("_lo", "_hi"))]
         io.write_atomic(dest / "effects.md", lambda p: p.write_text(
             f"# Rule effects against the baseline cell {baseline}\n\nPaired differences (same replicate seeds), "
-            f"mean; 95% intervals in effects.csv.\n\n" + _markdown(eff[cols])))
+            f"mean; 95% intervals in effects.csv.\n\n" + analysis.markdown_table(eff[cols])))
         written += [dest / "effects.csv", dest / "effects.md"]
     else:
         skipped.append("effects: the baseline cell is not finished (or only one cell)")

@@ -24,7 +24,7 @@ from sim import analysis, io, metrics, plotting
 from sim.config import RunConfig
 from sim.engine import Negotiation
 from sim.enums import Vote
-from sim.runner import run_replicates, variant_masks
+from sim.runner import run_replicates, tabulate, variant_masks
 from sim.scenario import build_world
 
 RECORD_74_247 = {"yes": 79, "no": 60, "abstain": 33}   # A/74/PV.52, 18 Dec 2019 (sim/data/SOURCES.md)
@@ -90,10 +90,10 @@ def run_validation(cfg: RunConfig, replicates: int) -> dict:
     world = build_world(cfg.scenario, cfg.seed)
     reps = np.arange(replicates)
     prm, rules, seed = cfg.params, cfg.rules, cfg.seed
-    _, masks = variant_masks(world, "all_vs_none")
+    names, masks = variant_masks(world, "all_vs_none")
     neg = Negotiation(world, prm, rules, seed, reps, masks).run()
     full, none = np.flatnonzero(neg.variant == 0), np.flatnonzero(neg.variant == 1)
-    table = run_replicates(world, prm, rules, seed, reps, "none").table
+    table, _ = tabulate(neg, names, reps)            # the same batch: the full variant is not run twice
 
     def influence(rules_=rules, params_=prm):
         return run_replicates(world, params_, rules_, seed, reps, "all_vs_none").table["influence_all"].to_numpy()
@@ -213,16 +213,11 @@ def validate(cfg: RunConfig, replicates: int = 64, out=None) -> tuple[Path, list
               "- Behavioural parameters: `configs/params/default.yaml` with sources and plausible ranges (docs/ODD.md);"
               " `plenary calibrate` fits the decision-stage thresholds to target 3 and writes "
               "`configs/params/calibrated.yaml` (use it with `params=calibrated`).",
-              "", "## Votes by regional group", "", _md(by_region), "## Text per provision", "", _md(prof),
-              "## Stylised facts (paired effects, 95% intervals)", "", _md(effects)]
+              "", "## Votes by regional group", "", analysis.markdown_table(by_region, ".3f"),
+              "## Text per provision", "", analysis.markdown_table(prof, ".3f"),
+              "## Stylised facts (paired effects, 95% intervals)", "", analysis.markdown_table(effects, ".3f")]
     io.write_atomic(dest / "validation.md", lambda p: p.write_text("\n".join(lines) + "\n"))
     print("\n".join(lines[:8 + len(found)]))
     print(f"\nReport in {dest}")
     return dest, found
 
-
-def _md(frame: pd.DataFrame) -> str:
-    cols = list(frame.columns)
-    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
-    return "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-                     + ["| " + " | ".join(fmt(v) for v in r) + " |" for r in frame.itertuples(index=False)]) + "\n"

@@ -129,3 +129,12 @@ def lever_curve(table: pd.DataFrame, x: str, outcome: str, group: str | None = N
         m, lo, hi, n = mean_ci(grp[outcome])
         rows.append({**dict(zip(keys, vals, strict=True)), "mean": m, "lo": lo, "hi": hi, "n": n})
     return pd.DataFrame(rows)
+
+
+def markdown_table(frame: pd.DataFrame, float_format: str = ".4g") -> str:
+    """A pipe table of ``frame`` (floats with ``float_format``), for the Markdown reports."""
+    cols = [str(c) for c in frame.columns]
+    cell = lambda v: format(v, float_format) if isinstance(v, float) else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"

@@ -21,10 +21,10 @@ from sim.config import AccreditationRule
 from sim.enums import OrgType
 from sim.model import NegotiationModel
 from sim.plotting import OKABE_ITO, SERIES, STYLE
+from sim.runner import TYPE_KEYS
 
 PROCEDURES = ["non_objection_vote", "single_state_veto", "open", "ecosoc_only"]
 INFORMALS = ["excluded", "observers", "participants"]
-TYPE_KEYS = [t.key for t in OrgType]
 
 
 class DashboardModel(NegotiationModel):

@@ -250,24 +250,26 @@ class Negotiation:
         self.d[rows] = self._chair(rows, p1, x, chair_exp)
         self.p[sel] = p1
 
-    def _chair(self, rows, p, x, chair_exp):
-        w, prm = self.world, self.params
-        d = self.d[rows]
+    def _chair_windows(self, d, chair_exp):
+        """The chair's message mass and weighted sum (B',K): written input and consultations within reach of d."""
         src = self.sources
         mass, wsum = fast.window_sums(chair_exp, chair_exp, 0.0, self.chair_align, self.qsk_sorted, src.order,
                                       src.y_sorted, self.bucket_start, d[:, None, :], self.chair_group, self.eps)
+        return mass[:, 0], wsum[:, 0]
+
+    def _chair(self, rows, p, x, chair_exp):
+        w, prm = self.world, self.params
+        d = self.d[rows]
+        mass, wsum = self._chair_windows(d, chair_exp)
         return fast.chair_update(d, p, x, w.salience, self.u_reserve[rows], prm.objection_threshold, self.cm_weight,
                                  prm.chair_rate, prm.chair_blocker_pull, prm.chair_stakeholder_max, prm.saturation,
-                                 mass[:, 0], wsum[:, 0])
+                                 mass, wsum)
 
     def _chair_reference(self, rows, p, x, chair_exp):
         """The numpy specification of _chair (kernels.chair_draft), kept for the tests."""
         w, prm = self.world, self.params
         d = self.d[rows]
-        src = self.sources
-        mass, wsum = fast.window_sums(chair_exp, chair_exp, 0.0, self.chair_align, self.qsk_sorted, src.order,
-                                      src.y_sorted, self.bucket_start, d[:, None, :], self.chair_group, self.eps)
-        mass, wsum = mass[:, 0], wsum[:, 0]
+        mass, wsum = self._chair_windows(d, chair_exp)
         omega = prm.chair_stakeholder_max * -np.expm1(-mass / prm.saturation)
         ybar = np.where(mass > 0, wsum / np.where(mass > 0, mass, 1.0), d)
         blockers = kn.utility(d, x, w.salience) < self.u_reserve[rows] - prm.objection_threshold

@@ -69,7 +69,9 @@ class RunResults:
     signed: np.ndarray | None = None          # (R, N) who signed
 
 
-def _rows(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tuple[pd.DataFrame, dict]:
+def tabulate(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tuple[pd.DataFrame, dict]:
+    """The tidy table (one row per replicate) and the full variant's tracks of a finished batch whose variants
+    are ``names`` (from variant_masks)."""
     w, v_ = neg.world, len(names)
     full = np.flatnonzero(neg.variant == 0)
     frame = {"replicate": replicates, "mode": np.array(metrics.adoption_mode(neg))[full],
@@ -141,7 +143,7 @@ def run_replicates(world: World, params: Params, rules: Rules, seed: int, replic
     for lo in range(0, len(replicates), chunk_size):
         chunk = replicates[lo:lo + chunk_size]
         neg = Negotiation(world, params, rules, seed, chunk, masks).run()
-        table, track = _rows(neg, names, chunk)
+        table, track = tabulate(neg, names, chunk)
         tables.append(table)
         tracks.append(track)
     cat = lambda key: np.concatenate([t[key] for t in tracks])  # noqa: E731
