@@ -89,7 +89,7 @@ class Negotiation:
         self.bloc_present = np.flatnonzero(keep)
         self.eps = np.where(w.technical, prm.confidence_technical, prm.confidence_political)
         self.sources = kn.SortedSources.from_positions(w.y)
-        self.bucket_start = fast.bucket_index(self.sources.y_sorted)
+        self.y_padded = fast.pad_sorted(self.sources.y_sorted)
         self.qsk = w.credibility * w.sigma * w.n_issues                                   # (O,K)
         self.qsk_sorted = self.sources.sort(self.qsk)                                     # (K,O)
         self.bloc_align_sorted = self.sources.sort(w.bloc_alignment[:, :, None] * np.ones(w.n_issues))  # (nb,K,O)
@@ -126,10 +126,6 @@ class Negotiation:
         x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise + shift, 0.0, 100.0)
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
-        # per row and issue, the states ordered by position: the warm start of the windows' merge (sim.core.fast).
-        # The order of the noise-free ideal points is close enough; the kernel's insertion sort makes it exact.
-        order = np.argsort(w.x_base, axis=0, kind="stable").T                              # (K,N)
-        self.perm = np.ascontiguousarray(np.broadcast_to(order, (b_, k_, w.n_states)))
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
         self.compromise_x = kn.compromise(self.x, self.cm_weight)                          # (B,K)
         self.u_reserve = kn.utility(self.compromise_x, self.x, w.salience) - w.treaty_value  # (B,N)
@@ -237,12 +233,9 @@ class Negotiation:
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
         src = self.sources
-        perm = self.perm[sel]                            # updated in place by the kernel when it is a view
         p1, mass = fast.persuade_windows(x, b, self.lam, public + room, public, ind, self.bloc_align_sorted,
-                                         self.qsk_sorted, src.order, src.y_sorted, perm, w.bloc,
-                                         self.eps, prm.stakeholder_weight_max, prm.saturation)
-        if not every:
-            self.perm[rows] = perm
+                                         self.qsk_sorted, src.order, self.y_padded, w.bloc, self.eps,
+                                         prm.stakeholder_weight_max, prm.saturation)
         self.message_mass[rows, t] = mass
         informal = fast.row_abs_diff(b, p0)
         self.informal_move[rows, t] = informal
@@ -254,7 +247,7 @@ class Negotiation:
         """The chair's message mass and weighted sum (B',K): written input and consultations within reach of d."""
         src = self.sources
         mass, wsum = fast.window_sums(chair_exp, chair_exp, 0.0, self.chair_align, self.qsk_sorted, src.order,
-                                      src.y_sorted, self.bucket_start, d[:, None, :], self.chair_group, self.eps)
+                                      self.y_padded, d[:, None, :], self.chair_group, self.eps)
         return mass[:, 0], wsum[:, 0]
 
     def _chair(self, rows, p, x, chair_exp):

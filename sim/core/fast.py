@@ -11,35 +11,62 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-BUCKETS_PER_POINT = 4  # bucket index resolution of the exact window lookup (buckets per scale point)
+UNROLLED_SIZE = 256  # sources per issue, padded, that the unrolled window search covers (up to 255 sources)
 
 
-def bucket_index(y_sorted: np.ndarray) -> np.ndarray:
-    """start[k, q] = first j with y_sorted[k, j] >= q / BUCKETS_PER_POINT, for q = 0..100*BUCKETS_PER_POINT+1."""
-    grid = np.arange(100 * BUCKETS_PER_POINT + 2) / BUCKETS_PER_POINT
-    return np.stack([np.searchsorted(row, grid, side="left") for row in y_sorted]).astype(np.int64)
+def pad_sorted(y_sorted: np.ndarray) -> np.ndarray:
+    """The per-issue sorted source positions (K,O) padded with +inf to a power of two >= UNROLLED_SIZE > O, the
+    layout the branchless window search needs (an index never runs past the end; +inf is never inside a window)."""
+    k_, o_ = y_sorted.shape
+    size = max(UNROLLED_SIZE, 1 << int(o_).bit_length())
+    out = np.full((k_, size), np.inf)
+    out[:, :o_] = y_sorted
+    return out
 
 
-@njit(cache=True)
-def _locate(y_sorted, start, k, v, strict):
-    """First j with y[k, j] > v (strict) or >= v (not strict): a bucket jump, then a short scan (exact)."""
-    o_ = y_sorted.shape[1]
-    if v < 0.0:
-        return 0
-    if v > 100.0:
-        return o_
-    j = start[k, int(v * BUCKETS_PER_POINT)]
-    if strict:
-        while j < o_ and y_sorted[k, j] <= v:
-            j += 1
-    else:
-        while j < o_ and y_sorted[k, j] < v:
-            j += 1
-    return j
+@njit(cache=True, inline="always")
+def _halve(yk, p, q, t, u, step):
+    """One level of the two binary searches: p counts sources y <= t, q sources y < u (compiled to selects)."""
+    p += step if yk[p + step - 1] <= t else 0
+    q += step if yk[q + step - 1] < u else 0
+    return p, q
 
 
 @njit(cache=True)
-def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1):
+def _windows(yk, col, e, lo, hi):
+    """The bounded-confidence window of each centre col[i] among the sorted, padded sources yk: lo[i] = first source
+    with y > c - e, hi[i] = first with y >= c + e (hi >= lo). Branchless binary searches, unrolled when the padded
+    size is UNROLLED_SIZE, else level by level (any number of sources); both give the same windows (tested)."""
+    n_, size = col.shape[0], yk.shape[0]
+    if size == UNROLLED_SIZE:
+        for i in range(n_):
+            t = col[i] - e
+            u = col[i] + e
+            p, q = _halve(yk, 0, 0, t, u, 128)
+            p, q = _halve(yk, p, q, t, u, 64)
+            p, q = _halve(yk, p, q, t, u, 32)
+            p, q = _halve(yk, p, q, t, u, 16)
+            p, q = _halve(yk, p, q, t, u, 8)
+            p, q = _halve(yk, p, q, t, u, 4)
+            p, q = _halve(yk, p, q, t, u, 2)
+            p, q = _halve(yk, p, q, t, u, 1)
+            lo[i] = p
+            hi[i] = max(p, q)
+        return
+    for i in range(n_):
+        lo[i] = 0
+        hi[i] = 0
+    step = size >> 1
+    while step > 0:
+        for i in range(n_):
+            lo[i], hi[i] = _halve(yk, lo[i], hi[i], col[i] - e, col[i] + e, step)
+        step >>= 1
+    for i in range(n_):
+        hi[i] = max(lo[i], hi[i])
+
+
+@njit(cache=True)
+def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1):
     g_, k_, o_ = align_sorted.shape
     for g in range(g_):
         for k in range(k_):
@@ -51,84 +78,30 @@ def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, 
                 o = order[k, j]
                 wt = (base[r, o] + ind * relay[r, o] * align_sorted[g, k, j]) * qsk_sorted[k, j]
                 s0 += wt
-                s1 += wt * y_sorted[k, j]
+                s1 += wt * y_padded[k, j]
                 c0[g, k, j + 1] = s0
                 c1[g, k, j + 1] = s1
 
 
 @njit(cache=True)
-def _buffers(centre, align_sorted, y_sorted):
-    """Outputs (B,N,K) and per-row prefix sums (G,K,O+1) of the window kernels."""
-    b_, n_, k_ = centre.shape
-    g_, o_ = align_sorted.shape[0], y_sorted.shape[1]
-    return (np.empty((b_, n_, k_)), np.empty((b_, n_, k_)), np.empty((g_, k_, o_ + 1)),
-            np.empty((g_, k_, o_ + 1)))
-
-
-@njit(cache=True)
-def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, start, centre, group, eps):
+def window_sums(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, centre, group, eps):
     """Bounded-confidence message mass and weighted sum for every (row, state, issue).
 
     Source o's weight for a state of group g on issue k is (base_o + ind * relay_o * align_gko) * qsk_ko; only
     sources with |y_ok - centre_ik| < eps_k count. ``base``, ``relay`` (B,O); ``align_sorted`` (G,K,O) and
-    ``qsk_sorted``, ``order``, ``y_sorted`` (K,O) in per-issue sorted order; ``start`` from bucket_index;
-    ``centre`` (B,N,K); ``group`` (N,). Same as kernels.SortedSources.window_sums.
+    ``qsk_sorted``, ``order`` (K,O) in per-issue sorted order; ``y_padded`` from pad_sorted; ``centre`` (B,N,K);
+    ``group`` (N,). Same as kernels.SortedSources.window_sums.
     """
     b_, n_, k_ = centre.shape
-    mass, wsum, c0, c1 = _buffers(centre, align_sorted, y_sorted)
-    for r in range(b_):
-        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
-        for i in range(n_):
-            g = group[i]
-            for k in range(k_):
-                c = centre[r, i, k]
-                lo = _locate(y_sorted, start, k, c - eps[k], True)
-                hi = max(lo, _locate(y_sorted, start, k, c + eps[k], False))
-                mass[r, i, k] = c0[g, k, hi] - c0[g, k, lo]
-                wsum[r, i, k] = c1[g, k, hi] - c1[g, k, lo]
-    return mass, wsum
-
-
-@njit(cache=True)
-def _merge_windows(centre, r, k, perm, y_sorted, e, lo, hi):
-    """For row r and issue k: sort the states by centre (insertion sort from ``perm``, the order of the previous
-    session, so nearly sorted; perm (B,K,N) is updated in place), then sweep the sorted sources once with two
-    pointers. Writes each state i's window into lo[i], hi[i]: lo = first source with y > c - eps, hi = first with
-    y >= c + eps (hi >= lo), exactly the windows of window_sums."""
-    n_, o_ = centre.shape[1], y_sorted.shape[1]
-    p = perm[r, k]
-    for a in range(1, n_):
-        v = p[a]
-        cv = centre[r, v, k]
-        q = a - 1
-        while q >= 0 and centre[r, p[q], k] > cv:
-            p[q + 1] = p[q]
-            q -= 1
-        p[q + 1] = v
-    low = 0
-    high = 0
-    for a in range(n_):
-        i = p[a]
-        c = centre[r, i, k]
-        while low < o_ and y_sorted[k, low] <= c - e:
-            low += 1
-        while high < o_ and y_sorted[k, high] < c + e:
-            high += 1
-        lo[i] = low
-        hi[i] = high if high > low else low
-
-
-@njit(cache=True)
-def window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, centre, group, eps, perm):
-    """The same sums as window_sums, with the windows found by _merge_windows instead of a lookup per state."""
-    b_, n_, k_ = centre.shape
-    mass, wsum, c0, c1 = _buffers(centre, align_sorted, y_sorted)
+    g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
+    mass, wsum = np.empty((b_, n_, k_)), np.empty((b_, n_, k_))
+    c0, c1 = np.empty((g_, k_, o_ + 1)), np.empty((g_, k_, o_ + 1))
     lo = np.empty(n_, np.int64)
     hi = np.empty(n_, np.int64)
     for r in range(b_):
-        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
+        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1)
         for k in range(k_):
-            _merge_windows(centre, r, k, perm, y_sorted, eps[k], lo, hi)
+            _windows(y_padded[k], centre[r, :, k], eps[k], lo, hi)
             for i in range(n_):
                 g = group[i]
                 mass[r, i, k] = c0[g, k, hi[i]] - c0[g, k, lo[i]]
@@ -136,17 +109,51 @@ def window_sums_merged(base, relay, ind, align_sorted, qsk_sorted, order, y_sort
     return mass, wsum
 
 
+# 1 - exp(-z) for z >= 0 without a libm call, so that LLVM vectorises the loop: z = n ln 2 + r, |r| <= ln2 / 2,
+# expm1(r) by its Taylor series to r^13 (truncation < 1e-17), then 1 - exp(-z) = -(2^n expm1(r) + 2^n - 1).
+# At most 1 ulp from -np.expm1(-z) for z >= 0 (message mass is never negative), 2 for -1 <= z < 0 (tested); z is
+# capped at 40, where 1 - exp(-z) rounds to 1.
+_LN2_HI, _LN2_LO, _INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.44269504088896338700e+00
+_Z_CAP = 40.0
+_T2, _T3, _T4, _T5, _T6, _T7 = 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040
+_T8, _T9, _T10, _T11, _T12, _T13 = 1 / 40320, 1 / 362880, 1 / 3628800, 1 / 39916800, 1 / 479001600, 1 / 6227020800
+
+
 @njit(cache=True)
-def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, perm, group, eps,
-                     omega_max, kappa):
-    """The windows of window_sums_merged with the Friedkin-Johnsen update of kernels.persuade applied as each one
-    is known (same arithmetic and order). Returns the positions (B,N,K) and each row's mean message mass (B,)."""
+def saturation(z, scale, out, exponent):
+    """out[j] = scale * (1 - exp(-z[j])) for z >= 0 (flat arrays; ``exponent`` int64 scratch of the same size)."""
+    for j in range(z.shape[0]):
+        y = max(-z[j], -_Z_CAP)
+        n = np.floor(y * _INV_LN2 + 0.5)
+        r = (y - n * _LN2_HI) - n * _LN2_LO
+        r2 = r * r
+        r4 = r2 * r2
+        p = ((_T2 + _T3 * r) + (_T4 + _T5 * r) * r2) + ((_T6 + _T7 * r) + (_T8 + _T9 * r) * r2) * r4 \
+            + ((_T10 + _T11 * r) + (_T12 + _T13 * r) * r2) * (r4 * r4)
+        out[j] = r + r2 * p                          # expm1(r)
+        exponent[j] = (np.int64(n) + 1023) << 52     # the bits of 2^n
+    two_n = exponent.view(np.float64)
+    for j in range(z.shape[0]):
+        out[j] = -scale * (two_n[j] * out[j] + (two_n[j] - 1.0))
+
+
+@njit(cache=True)
+def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_padded, group, eps, omega_max,
+                     kappa):
+    """The windows of window_sums and the Friedkin-Johnsen update of kernels.persuade, per row: all windows
+    (issue by issue), their sums, the saturating weights in one vectorised pass, then the update state by state.
+    Returns the positions (B,N,K) and each row's mean message mass (B,)."""
     b_, n_, k_ = b.shape
     out = np.empty_like(b)
     mass_mean = np.zeros(b_)
-    _, _, c0, c1 = _buffers(b[:0], align_sorted, y_sorted)
-    lo = np.empty(n_, np.int64)
-    hi = np.empty(n_, np.int64)
+    g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
+    c0, c1 = np.empty((g_, k_, o_ + 1)), np.empty((g_, k_, o_ + 1))
+    lo = np.empty((k_, n_), np.int64)
+    hi = np.empty((k_, n_), np.int64)
+    mass = np.empty((k_, n_))
+    wsum = np.empty((k_, n_))
+    omega = np.empty(k_ * n_)
+    scratch = np.empty(k_ * n_, np.int64)
     for r in range(b_):
         silent = True                       # no stakeholder reaches this row (e.g. the 'none' counterfactual)
         for o in range(base.shape[1]):
@@ -158,20 +165,25 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
                 for k in range(k_):
                     out[r, i, k] = (1.0 - lam[i, k]) * x[r, i, k] + lam[i, k] * b[r, i, k]
             continue
-        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_sorted, r, c0, c1)
+        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1)
         total = 0.0
         for k in range(k_):
-            _merge_windows(b, r, k, perm, y_sorted, eps[k], lo, hi)
+            _windows(y_padded[k], b[r, :, k], eps[k], lo[k], hi[k])
             for i in range(n_):
                 g = group[i]
-                c = b[r, i, k]
-                m = c0[g, k, hi[i]] - c0[g, k, lo[i]]
+                m = c0[g, k, hi[k, i]] - c0[g, k, lo[k, i]]
                 total += m
-                omega = omega_max * -np.expm1(-m / kappa)
-                ybar = (c1[g, k, hi[i]] - c1[g, k, lo[i]]) / m if m > 0 else c
-                lk = lam[i, k]
-                out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - omega) * c + omega * ybar)
+                mass[k, i] = m / kappa
+                wsum[k, i] = (c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]) / m if m > 0 else np.nan
         mass_mean[r] = total / (n_ * k_)
+        saturation(mass.reshape(k_ * n_), omega_max, omega, scratch)
+        for i in range(n_):
+            for k in range(k_):
+                c = b[r, i, k]
+                w = omega[k * n_ + i]
+                ybar = wsum[k, i] if w > 0 else c
+                lk = lam[i, k]
+                out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
     return out, mass_mean
 
 
