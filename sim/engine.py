@@ -14,7 +14,8 @@ import numpy as np
 from sim.config import ConfigError, Params, Rules
 from sim.core import fast
 from sim.core import kernels as kn
-from sim.core.seeds import Purpose, draw_normal, draw_uniform, streams
+from sim.core.pcg64 import fill_below
+from sim.core.seeds import Purpose, draw_normal, draw_uniform, state_words
 from sim.enums import AdoptionMode, SessionKind, Stance
 from sim.rules import AccreditationContext, accreditation_procedure, informals_policy, speaking_allocation
 from sim.scenario import World
@@ -110,10 +111,8 @@ class Negotiation:
         t_, n_, o_, k_ = w.n_sessions, w.n_states, w.n_orgs, w.n_issues
         self.u_noise = draw_normal(root, Purpose.NOISE, reps, (n_, k_))
         self.objection_matrix = np.empty((len(reps), n_, o_), bool)                    # (R,N,O)
-        buf = np.empty((n_, o_))
-        for j, gen in enumerate(streams(root, Purpose.ACCREDITATION, reps)):   # one uniform per state x organisation
-            gen.random(out=buf)                                                  # pair, whatever the rule
-            np.less(buf, self.objection_prob, out=self.objection_matrix[j])
+        # one uniform per state x organisation pair, whatever the rule, compared with its objection probability
+        fill_below(state_words(root, Purpose.ACCREDITATION, reps), self.objection_prob, self.objection_matrix)
         self.u_sub = draw_uniform(root, Purpose.SUBMISSIONS, reps, (t_, o_))
         self.u_speak = draw_uniform(root, Purpose.SPEAKING, reps, (t_, w.agenda_items, self.params.slot_cap))
         self.u_consult = draw_uniform(root, Purpose.CONSULTATIONS, reps, (t_, o_))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.core.seeds import Purpose, draw_normal, draw_uniform, stream, streams
+from sim.core.seeds import Purpose, draw_normal, draw_uniform, state_words, stream, streams
 
 
 @settings(max_examples=60, deadline=None)
@@ -31,3 +31,18 @@ def test_batched_draws_equal_one_stream_per_replicate():
 def test_a_negative_replicate_number_is_refused_with_its_value():
     with pytest.raises(ValueError, match="-3"):
         list(streams(1, Purpose.NOISE, [0, -3]))
+
+
+@pytest.mark.parametrize("n_reps", [1, 3, 4, 5, 9])    # whole and partial blocks of the compiled lanes
+def test_compiled_uniforms_and_objection_draws_are_numpys_numbers(n_reps):
+    from sim.core.pcg64 import LANES, fill_below
+
+    assert LANES == 4
+    reps = [0, 1, 5, 2**32, 10**20, 7, 8, 9, 11][:n_reps]
+    u = draw_uniform(20241224, Purpose.DECISION, np.array(reps), (3, 4, 5))
+    prob = np.random.default_rng(0).random((6, 7))
+    below = np.empty((n_reps, 6, 7), bool)
+    fill_below(state_words(3, Purpose.ACCREDITATION, reps), prob, below)
+    for j, r in enumerate(reps):
+        np.testing.assert_array_equal(u[j], stream(20241224, Purpose.DECISION, r).random((3, 4, 5)))
+        np.testing.assert_array_equal(below[j], stream(3, Purpose.ACCREDITATION, r).random((6, 7)) < prob)

@@ -13,6 +13,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.core.pcg64 import fill_uniform
+
 
 class Purpose(IntEnum):
     """What a stream is used for; the integer is part of the seed key, so never renumber."""
@@ -102,10 +104,8 @@ def _pcg64_state(words) -> dict:
     return {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
 
 
-def streams(root: int, purpose: Purpose, replicates):
-    """For each replicate in turn, a generator in the state of ``stream(root, purpose, r)``: the same numbers.
-
-    It is one generator, re-seeded at each step, so draw from it before asking for the next."""
+def _states(root: int, purpose: Purpose, replicates) -> list[dict]:
+    """The PCG64 state of ``stream(root, purpose, r)`` for each replicate r."""
     reps = [int(r) for r in replicates]
     head = _words(int(root)) + _words(int(purpose))
     keys = [head + _words(r) for r in reps]
@@ -113,18 +113,32 @@ def streams(root: int, purpose: Purpose, replicates):
     for size in {len(k) for k in keys}:        # one vectorised hash per key length (one, unless replicates > 2^32)
         rows = [j for j, k in enumerate(keys) if len(k) == size]
         words[rows] = _seed_words(np.array([keys[j] for j in rows], dtype=np.uint64))
+    return [_pcg64_state(w) for w in words]
+
+
+def streams(root: int, purpose: Purpose, replicates):
+    """For each replicate in turn, a generator in the state of ``stream(root, purpose, r)``: the same numbers.
+
+    It is one generator, re-seeded at each step, so draw from it before asking for the next."""
     bits = np.random.PCG64(0)
     gen = np.random.Generator(bits)
-    for w in words:
-        bits.state = _pcg64_state(w)
+    for state in _states(root, purpose, replicates):
+        bits.state = state
         yield gen
+
+
+def state_words(root: int, purpose: Purpose, replicates) -> np.ndarray:
+    """(R,4) uint64: each replicate's PCG64 state as (state_hi, state_lo, inc_hi, inc_lo), for sim.core.pcg64."""
+    low = (1 << 64) - 1
+    return np.array([[s >> 64, s & low, i >> 64, i & low] for s, i in
+                     ((st["state"]["state"], st["state"]["inc"]) for st in _states(root, purpose, replicates))],
+                    dtype=np.uint64).reshape(-1, 4)
 
 
 def draw_uniform(root: int, purpose: Purpose, replicates: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Uniform draws of ``shape`` for each replicate, stacked on a leading axis (float64)."""
     out = np.empty((len(replicates), *shape))
-    for j, gen in enumerate(streams(root, purpose, replicates)):
-        gen.random(out=out[j])
+    fill_uniform(state_words(root, purpose, replicates), out)
     return out
 
 
