@@ -227,18 +227,17 @@ class Negotiation:
         sel = slice(None) if every else rows
         p0, x = self.p[sel], self.x[sel]
         rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
-        b = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion, self.concession,
-                                 self.cm_weight_informal)
+        b, informal = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
+                                           self.concession, self.cm_weight_informal)
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
         src = self.sources
-        p1, mass = fast.persuade_windows(x, b, self.lam, public + room, public, ind, self.bloc_align_sorted,
-                                         self.qsk_sorted, src.order, self.y_padded, w.bloc, self.eps,
-                                         prm.stakeholder_weight_max, prm.saturation)
+        p1, mass, persuaded = fast.persuade_windows(x, b, self.lam, public + room, public, ind,
+                                                    self.bloc_align_sorted, self.qsk_sorted, src.order, self.y_padded,
+                                                    w.bloc, self.eps, prm.stakeholder_weight_max, prm.saturation)
         self.message_mass[rows, t] = mass
-        informal = fast.row_abs_diff(b, p0)
         self.informal_move[rows, t] = informal
-        self.total_move[rows, t] = informal + fast.row_abs_diff(p1, b)
+        self.total_move[rows, t] = informal + persuaded
         self.d[rows] = self._chair(rows, p1, x, chair_exp)
         self.p[sel] = p1
 

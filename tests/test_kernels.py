@@ -40,8 +40,9 @@ def test_compiled_informals_equal_numpy_exactly():
     blocs = kn.Blocs(np.array([0, 3, 4]), np.array([3, 1, 3]))
     coh, conc, w = rng.uniform(0, 1, (7, 1)), rng.uniform(0, 0.3, (7, 3)), rng.uniform(0.1, 2, (7, 3))
     a = kn.informal_rounds(p, 4, blocs, coh, conc, w)
-    b = fast.informal_rounds(p, 4, blocs.starts, blocs.counts, coh, conc, w)
+    b, moved = fast.informal_rounds(p, 4, blocs.starts, blocs.counts, coh, conc, w)
     np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-12)   # numpy may associate sums differently
+    np.testing.assert_allclose(moved, np.abs(a - p).sum(axis=(1, 2)), rtol=1e-12)
 
 
 def test_persuasion_by_hand_one_source_inside_one_outside():
@@ -173,10 +174,11 @@ def test_fused_persuasion_equals_windows_then_the_numpy_update(seed):
     padded = fast.pad_sorted(src.y_sorted)
     mass, wsum = fast.window_sums(base, relay, 0.2, align_s, qsk_s, src.order, padded, b, group, eps)
     expected = kn.persuade(x, b, lam, mass, wsum, 0.15, 15.0)
-    out, mass_mean = fast.persuade_windows(x, b, lam, base, relay, 0.2, align_s, qsk_s, src.order, padded, group,
-                                           eps, 0.15, 15.0)
+    out, mass_mean, moved = fast.persuade_windows(x, b, lam, base, relay, 0.2, align_s, qsk_s, src.order, padded,
+                                                  group, eps, 0.15, 15.0)
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(mass_mean, mass.mean(axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(moved, np.abs(expected - b).sum(axis=(1, 2)), rtol=1e-12)
 
 
 def test_a_row_no_stakeholder_reaches_takes_the_shortcut_with_the_same_result():
@@ -188,7 +190,8 @@ def test_a_row_no_stakeholder_reaches_takes_the_shortcut_with_the_same_result():
     qsk_s = src.sort(rng.uniform(0, 3, (o_, k_)))
     x, b = rng.uniform(0, 100, (1, n_, k_)), rng.uniform(0, 100, (1, n_, k_))
     lam, group, eps = rng.uniform(0, 1, (n_, k_)), rng.integers(0, 2, n_), np.full(k_, 20.0)
-    out, mass = fast.persuade_windows(x, b, lam, np.zeros((1, o_)), np.zeros((1, o_)), 0.3, align_s, qsk_s,
+    out, mass, moved = fast.persuade_windows(x, b, lam, np.zeros((1, o_)), np.zeros((1, o_)), 0.3, align_s, qsk_s,
                                       src.order, fast.pad_sorted(src.y_sorted), group, eps, 0.15, 15.0)
     np.testing.assert_array_equal(out, kn.persuade(x, b, lam, np.zeros_like(b), np.zeros_like(b), 0.15, 15.0))
     assert mass[0] == 0.0
+    assert moved[0] == pytest.approx(np.abs(out - b).sum(), rel=1e-12)

@@ -142,10 +142,11 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
                      kappa):
     """The windows of window_sums and the Friedkin-Johnsen update of kernels.persuade, per row: all windows
     (issue by issue), their sums, the saturating weights in one vectorised pass, then the update state by state.
-    Returns the positions (B,N,K) and each row's mean message mass (B,)."""
+    Returns the positions (B,N,K), each row's mean message mass (B,) and movement sum |out - b| (B,)."""
     b_, n_, k_ = b.shape
     out = np.empty_like(b)
     mass_mean = np.zeros(b_)
+    moved = np.zeros(b_)
     g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
     c0, c1 = np.empty((g_, k_, o_ + 1)), np.empty((g_, k_, o_ + 1))
     lo = np.empty((k_, n_), np.int64)
@@ -161,9 +162,13 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
                 silent = False
                 break
         if silent:                          # mass 0 everywhere: omega = 0 and the update is (1 - lam) x + lam b
+            step = 0.0
             for i in range(n_):
                 for k in range(k_):
-                    out[r, i, k] = (1.0 - lam[i, k]) * x[r, i, k] + lam[i, k] * b[r, i, k]
+                    v = (1.0 - lam[i, k]) * x[r, i, k] + lam[i, k] * b[r, i, k]
+                    out[r, i, k] = v
+                    step += abs(v - b[r, i, k])
+            moved[r] = step
             continue
         _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1)
         total = 0.0
@@ -177,21 +182,27 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
                 wsum[k, i] = (c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]) / m if m > 0 else np.nan
         mass_mean[r] = total / (n_ * k_)
         saturation(mass.reshape(k_ * n_), omega_max, omega, scratch)
+        step = 0.0
         for i in range(n_):
             for k in range(k_):
                 c = b[r, i, k]
                 w = omega[k * n_ + i]
                 ybar = wsum[k, i] if w > 0 else c
                 lk = lam[i, k]
-                out[r, i, k] = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
-    return out, mass_mean
+                v = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
+                out[r, i, k] = v
+                step += abs(v - c)
+        moved[r] = step
+    return out, mass_mean, moved
 
 
 @njit(cache=True)
 def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
-    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p)."""
+    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). Returns the
+    positions (B,N,K) and each row's movement sum |out - p| (B,)."""
     b_, n_, k_ = p.shape
     out = p.copy()
+    moved = np.zeros(b_)
     wsum = np.zeros(k_)
     for i in range(n_):
         for k in range(k_):
@@ -223,7 +234,12 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
             for i in range(n_):
                 for k in range(k_):
                     q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])
-    return out
+        total = 0.0
+        for i in range(n_):
+            for k in range(k_):
+                total += abs(q[i, k] - p[r, i, k])
+        moved[r] = total
+    return out, moved
 
 
 @njit(cache=True)
@@ -267,18 +283,4 @@ def chair_update(d, p, x, s, u_reserve, threshold, cm_weight, eta, zeta, omega_m
                         weight += cm_weight[i, k]
                 new += zeta * pull / weight
             out[r, k] = min(max(new, 0.0), 100.0)
-    return out
-
-
-@njit(cache=True)
-def row_abs_diff(a, b):
-    """sum over (N,K) of |a - b| per row, (B,): one pass, no temporaries."""
-    b_, n_, k_ = a.shape
-    out = np.zeros(b_)
-    for r in range(b_):
-        acc = 0.0
-        for i in range(n_):
-            for k in range(k_):
-                acc += abs(a[r, i, k] - b[r, i, k])
-        out[r] = acc
     return out
