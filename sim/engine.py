@@ -206,16 +206,10 @@ class Negotiation:
         item = w.session_minutes[t] * (1.0 - sc.informal_share[t]) / w.agenda_items
         minutes = min(sc.speaking_minutes[t], max(0.0, item - w.state_queue_minutes))
         n_slots = int(np.floor(minutes / sc.statement_minutes[t] + 1e-9))
-        group = np.broadcast_to(self.speaker_group, acc.shape)
-        members = kn.row_bincount(group, acc.astype(float), self.n_groups)
-        weight = kn.row_bincount(group, acc * w.resources, self.n_groups)
-        has = weight.sum(axis=1) > 0
         u = self.u_speak[self.rep[rows], t, :, :n_slots].reshape(len(rows), -1)
-        drawn = kn.draw_categories(u, weight)
-        counts = kn.row_bincount(drawn, has[:, None].astype(float), self.n_groups)     # statements per group
-        self.minutes[rows, t] = counts.sum(axis=1) * sc.statement_minutes[t]
-        share = np.where(members > 0, np.maximum(members, 1.0) ** (self.coalition_exponent - 1.0), 0.0)
-        per_org = np.take_along_axis(counts * share, group, axis=1) * acc
+        per_org, made = fast.plenary_statements(acc, self.speaker_group, w.resources, u, self.n_groups,
+                                                self.coalition_exponent)
+        self.minutes[rows, t] = made * sc.statement_minutes[t]
         self.statements[rows, t] = per_org
         return per_org
 

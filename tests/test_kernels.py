@@ -195,3 +195,31 @@ def test_a_row_no_stakeholder_reaches_takes_the_shortcut_with_the_same_result():
     np.testing.assert_array_equal(out, kn.persuade(x, b, lam, np.zeros_like(b), np.zeros_like(b), 0.15, 15.0))
     assert mass[0] == 0.0
     assert moved[0] == pytest.approx(np.abs(out - b).sum(), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.0, 0.5, 1.0]))
+def test_compiled_plenary_equals_the_numpy_reference(seed, exponent):
+    rng = np.random.default_rng(seed)
+    b_, o_, g_, m_ = 4, 12, 5, 30
+    acc = rng.random((b_, o_)) < 0.6
+    acc[0] = False                                         # a row with nobody accredited: no statements
+    group = rng.integers(0, g_, o_)
+    resources = rng.uniform(0.0, 1.0, o_) * (rng.random(o_) < 0.8)    # some organisations without resources
+    u = rng.random((b_, m_))
+    ref_org, ref_made = kn.plenary_statements(acc, group, resources, u, g_, exponent)
+    org, made = fast.plenary_statements(acc, group, resources, u, g_, exponent)
+    np.testing.assert_allclose(org, ref_org, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(made, ref_made)
+    assert made[0] == 0 and (org[~acc] == 0).all()
+    assert (made[1:] == np.where((acc[1:] * resources).sum(axis=1) > 0, m_, 0)).all()
+
+
+def test_plenary_by_hand():
+    acc = np.array([[True, True, True, False]])
+    group = np.array([0, 0, 1, 1])            # a coalition of two and a single speaker (the fourth is not in)
+    resources = np.array([1.0, 1.0, 2.0, 5.0])
+    u = np.array([[0.1, 0.49, 0.5, 0.99]])    # cdf [0.5, 1.0]: two slots each
+    org, made = kn.plenary_statements(acc, group, resources, u, 2, 0.5)
+    np.testing.assert_allclose(org[0], [2 * 2 ** -0.5, 2 * 2 ** -0.5, 2.0, 0.0])
+    assert made[0] == 4

@@ -284,3 +284,51 @@ def chair_update(d, p, x, s, u_reserve, threshold, cm_weight, eta, zeta, omega_m
                 new += zeta * pull / weight
             out[r, k] = min(max(new, 0.0), 100.0)
     return out
+
+
+@njit(cache=True)
+def plenary_statements(acc, group, resources, u, n_groups, exponent):
+    """kernels.plenary_statements, compiled: the same counts and shares (every sum in the same order)."""
+    b_, o_ = acc.shape
+    per_org = np.zeros((b_, o_))
+    made = np.zeros(b_)
+    members = np.empty(n_groups)
+    weight = np.empty(n_groups)
+    cdf = np.empty(n_groups)
+    counts = np.empty(n_groups)
+    for r in range(b_):
+        members[:] = 0.0
+        weight[:] = 0.0
+        counts[:] = 0.0
+        for o in range(o_):
+            if acc[r, o]:
+                members[group[o]] += 1.0
+                weight[group[o]] += resources[o]
+        total = 0.0
+        for g in range(n_groups):
+            total += weight[g]
+            cdf[g] = total
+        if total <= 0.0:
+            continue
+        for g in range(n_groups):
+            cdf[g] = cdf[g] / total
+        for m in range(u.shape[1]):
+            v = u[r, m]
+            lo, hi = 0, n_groups                 # number of cdf entries <= v, by bisection
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if cdf[mid] <= v:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            counts[min(lo, n_groups - 1)] += 1.0
+        n = 0.0
+        for g in range(n_groups):
+            n += counts[g]
+            if members[g] > 0:
+                counts[g] = counts[g] * max(members[g], 1.0) ** (exponent - 1.0)
+        made[r] = n
+        for o in range(o_):
+            if acc[r, o]:
+                per_org[r, o] = counts[group[o]]
+    return per_org, made

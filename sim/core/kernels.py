@@ -130,10 +130,27 @@ def row_bincount(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
 
 
 def draw_categories(u: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draws: u (B,M) in [0,1) -> category (B,M) with probability proportional to weight (B,G)."""
-    b_, g_ = weight.shape
-    total = weight.sum(axis=1, keepdims=True)
-    cdf = np.cumsum(weight, axis=1) / np.where(total > 0, total, 1.0)
-    offset = 2.0 * np.arange(b_)[:, None]
-    idx = np.searchsorted((cdf + offset).ravel(), (u + offset).ravel(), side="right").reshape(u.shape)
-    return np.clip(idx - g_ * np.arange(b_)[:, None], 0, g_ - 1)
+    """Inverse-CDF draws: u (B,M) in [0,1) -> category (B,M) with probability proportional to weight (B,G).
+
+    The category is the number of cumulative shares <= u (searchsorted, side right), at most G - 1."""
+    csum = np.cumsum(weight, axis=1)
+    total = csum[:, -1:]
+    cdf = csum / np.where(total > 0, total, 1.0)
+    return np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(axis=2), weight.shape[1] - 1)
+
+
+def plenary_statements(acc, group, resources, u, n_groups: int, exponent: float):
+    """Stakeholder statements per organisation (B,O) and statements made (B,) in one session's plenary.
+
+    Each of the M slots (``u`` (B,M) uniforms) goes to a speaker group with probability proportional to its
+    accredited members' resources; a group's statements are shared among its accredited members, each credited
+    members ** (exponent - 1) of each (exponent 1: every member gets the full statement; 0: split evenly).
+    ``acc`` (B,O) bool, ``group`` (O,) speaker group of each organisation (MODEL.md §4.2).
+    """
+    grp = np.broadcast_to(group, acc.shape)
+    members = row_bincount(grp, acc.astype(float), n_groups)
+    weight = row_bincount(grp, acc * resources, n_groups)
+    has = (weight > 0).any(axis=1)
+    counts = row_bincount(draw_categories(u, weight), has[:, None].astype(float), n_groups)
+    share = np.where(members > 0, np.maximum(members, 1.0) ** (exponent - 1.0), 0.0)
+    return np.take_along_axis(counts * share, grp, axis=1) * acc, counts.sum(axis=1)
