@@ -264,36 +264,14 @@ class Negotiation:
     def _decide(self, rows, t) -> None:
         """Consensus; else forced deletion votes (two-thirds); else a two-thirds whole-text vote (MODEL.md §4.6)."""
         w, prm = self.world, self.params
-        x, d, s = self.x[rows], self.d[rows].copy(), w.salience
-        u_text, u_prov = self.u_decide[self.rep[rows], t, 0], self.u_decide[self.rep[rows], t, 1]
-        util = kn.utility(d, x, s)
-        reserve = self.u_reserve[rows]
-        objects = u_text < kn.logistic((reserve - util - prm.objection_threshold) / prm.objection_noise)
-        loss = s * np.abs(d[:, None, :] - x)
-        worst = loss.argmax(axis=2)
-        requests = (u_prov < kn.logistic((loss.max(axis=2) - prm.provision_threshold) / prm.objection_noise)) | objects
-        consensus = ~requests.any(axis=1)
-        held = np.zeros((len(rows), w.n_issues), int)
-        for k in range(w.n_issues):
-            asked = (requests & (worst == k)).any(axis=1)
-            if not asked.any():
-                continue
-            gain = -s[:, k] * (np.abs(w.fallback[k] - x[:, :, k]) - np.abs(d[:, None, k] - x[:, :, k])) / s.sum(axis=1)
-            yes, no = (gain > prm.vote_indifference).sum(axis=1), (gain < -prm.vote_indifference).sum(axis=1)
-            passed = asked & (3 * yes >= 2 * (yes + no)) & (yes > 0)
-            held[:, k] = np.where(passed, 2, np.where(asked, 1, 0))
-            d[passed, k] = w.fallback[k]
-            util = np.where(passed[:, None], util + gain, util)
-        still = u_text < kn.logistic((reserve - util - prm.objection_threshold) / prm.objection_noise)
-        surplus = util - reserve
-        yes, no = (surplus > prm.vote_indifference).sum(axis=1), (surplus < -prm.vote_indifference).sum(axis=1)
-        passes = 3 * yes >= 2 * (yes + no)
-        forced = still.any(axis=1) & (no >= prm.isolation_threshold)
-        mode = np.select([consensus, ~passes, forced], [AdoptionMode.CONSENSUS, AdoptionMode.FAILED, AdoptionMode.VOTE],
-                         AdoptionMode.CONSENSUS_AFTER_VOTES)
+        rep = self.rep[rows]
+        d, held, yes, no, still, mode = fast.decide(
+            self.d[rows], self.x[rows], w.salience, self.u_reserve[rows], self.u_decide[rep, t, 0],
+            self.u_decide[rep, t, 1], w.fallback, prm.objection_threshold, prm.provision_threshold,
+            prm.objection_noise, prm.vote_indifference, prm.isolation_threshold)
         self.deletion_votes[rows] = held
         self.text_vote[rows] = np.stack([yes, no, w.n_states - yes - no], axis=1)
-        self.objectors[rows] = still.sum(axis=1)
+        self.objectors[rows] = still
         self.d[rows] = d
         self.decided_in[rows] = t
         adopted = mode != AdoptionMode.FAILED

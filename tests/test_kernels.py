@@ -223,3 +223,21 @@ def test_plenary_by_hand():
     org, made = kn.plenary_statements(acc, group, resources, u, 2, 0.5)
     np.testing.assert_allclose(org[0], [2 * 2 ** -0.5, 2 * 2 ** -0.5, 2.0, 0.0])
     assert made[0] == 4
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 10_000), st.floats(-0.1, 0.2), st.floats(15.0, 60.0))
+def test_compiled_decision_equals_the_numpy_reference(seed, threshold, provision_threshold):
+    # drafts near the states' mean and reservations near their utility: every mode and vote outcome occurs
+    rng = np.random.default_rng(seed)
+    b_, n_, k_ = 6, 9, 4
+    x = np.round(rng.uniform(0, 100, (b_, n_, k_)), 0)
+    d = np.round(x.mean(axis=1) + rng.normal(0, 5, (b_, k_)), 0)
+    s = rng.uniform(0.1, 1.0, (n_, k_))
+    reserve = kn.utility(d, x, s) + rng.normal(0, 0.05, (b_, n_))
+    u_text, u_prov = rng.random((b_, n_)), rng.random((b_, n_))
+    fallback = np.round(rng.uniform(0, 100, k_), 0)
+    args = (d, x, s, reserve, u_text, u_prov, fallback, threshold, provision_threshold, 0.05, 0.01, 3)
+    ref, got = kn.decide(*args), fast.decide(*args)
+    for a, b in zip(ref, got, strict=True):
+        np.testing.assert_array_equal(a, b)

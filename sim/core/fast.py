@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.enums import AdoptionMode
+
 UNROLLED_SIZE = 256  # sources per issue, padded, that the unrolled window search covers (up to 255 sources)
 
 
@@ -332,3 +334,83 @@ def plenary_statements(acc, group, resources, u, n_groups, exponent):
             if acc[r, o]:
                 per_org[r, o] = counts[group[o]]
     return per_org, made
+
+
+_CONSENSUS, _AFTER_VOTES = int(AdoptionMode.CONSENSUS), int(AdoptionMode.CONSENSUS_AFTER_VOTES)
+_VOTE, _FAILED = int(AdoptionMode.VOTE), int(AdoptionMode.FAILED)
+
+
+@njit(cache=True)
+def _logistic(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+@njit(cache=True)
+def decide(d, x, s, reserve, u_text, u_prov, fallback, threshold, provision_threshold, noise, indifference,
+           isolation):
+    """kernels.decide, compiled, row by row (the sums over provisions run in order, so utilities may differ from
+    numpy's pairwise sums by an ulp)."""
+    b_, n_, k_ = x.shape
+    d = d.copy()
+    held = np.zeros((b_, k_), np.int64)
+    yes_out, no_out = np.zeros(b_, np.int64), np.zeros(b_, np.int64)
+    still_out, mode = np.zeros(b_, np.int64), np.zeros(b_, np.int64)
+    util, gain, s_tot = np.empty(n_), np.empty(n_), np.empty(n_)
+    objects, requests, worst = np.empty(n_, np.bool_), np.empty(n_, np.bool_), np.empty(n_, np.int64)
+    for i in range(n_):
+        tot = 0.0
+        for k in range(k_):
+            tot += s[i, k]
+        s_tot[i] = tot
+    for r in range(b_):
+        consensus = True
+        for i in range(n_):
+            num = 0.0
+            worst[i] = 0
+            top = -1.0
+            for k in range(k_):
+                loss = s[i, k] * abs(d[r, k] - x[r, i, k])
+                num += loss
+                if loss > top:
+                    top = loss
+                    worst[i] = k
+            util[i] = -num / s_tot[i]
+            objects[i] = u_text[r, i] < _logistic((reserve[r, i] - util[i] - threshold) / noise)
+            requests[i] = u_prov[r, i] < _logistic((top - provision_threshold) / noise) or objects[i]
+            consensus = consensus and not requests[i]
+        for k in range(k_):
+            asked = False
+            for i in range(n_):
+                if requests[i] and worst[i] == k:
+                    asked = True
+                    break
+            if not asked:
+                continue
+            yes, no = 0, 0
+            for i in range(n_):
+                gain[i] = -s[i, k] * (abs(fallback[k] - x[r, i, k]) - abs(d[r, k] - x[r, i, k])) / s_tot[i]
+                yes += gain[i] > indifference
+                no += gain[i] < -indifference
+            if 3 * yes >= 2 * (yes + no) and yes > 0:
+                held[r, k] = 2
+                d[r, k] = fallback[k]
+                for i in range(n_):
+                    util[i] += gain[i]
+            else:
+                held[r, k] = 1
+        yes, no, still = 0, 0, 0
+        for i in range(n_):
+            still += u_text[r, i] < _logistic((reserve[r, i] - util[i] - threshold) / noise)
+            surplus = util[i] - reserve[r, i]
+            yes += surplus > indifference
+            no += surplus < -indifference
+        yes_out[r], no_out[r], still_out[r] = yes, no, still
+        if consensus:
+            mode[r] = _CONSENSUS
+        elif 3 * yes < 2 * (yes + no):
+            mode[r] = _FAILED
+        elif still > 0 and no >= isolation:
+            mode[r] = _VOTE
+        else:
+            mode[r] = _AFTER_VOTES
+    return d, held, yes_out, no_out, still_out, mode

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.enums import AdoptionMode
+
 
 def compromise(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Capability x salience weighted mean per issue, CM_k = sum_i w_ik p_ik / sum_i w_ik (Achen 2006).
@@ -154,3 +156,43 @@ def plenary_statements(acc, group, resources, u, n_groups: int, exponent: float)
     counts = row_bincount(draw_categories(u, weight), has[:, None].astype(float), n_groups)
     share = np.where(members > 0, np.maximum(members, 1.0) ** (exponent - 1.0), 0.0)
     return np.take_along_axis(counts * share, grp, axis=1) * acc, counts.sum(axis=1)
+
+
+def decide(d, x, s, reserve, u_text, u_prov, fallback, threshold: float, provision_threshold: float, noise: float,
+           indifference: float, isolation: int):
+    """A concluding session's decision (MODEL.md §4.6), for a batch (B rows, N states, K provisions).
+
+    Consensus unless some state asks for a vote: it objects to the text (probability logistic((reserve - U(d) -
+    threshold) / noise)) or to its worst provision (logistic((max_k loss_k - provision_threshold) / noise)). Then a
+    deletion vote (two-thirds of those voting, ``indifference`` abstains) on each provision someone asked to delete,
+    the text reverting to ``fallback`` where it passes; then the whole-text vote (two-thirds): adopted by vote if at
+    least ``isolation`` states vote no while some still object, else by consensus after votes.
+    Returns the text (B,K), deletion votes (B,K: 1 held and failed, 2 passed), yes and no votes on the text (B,),
+    states still objecting (B,) and the mode (B,) as AdoptionMode values.
+    """
+    d = d.copy()
+    util = utility(d, x, s)
+    objects = u_text < logistic((reserve - util - threshold) / noise)
+    loss = s * np.abs(d[:, None, :] - x)
+    worst = loss.argmax(axis=2)
+    requests = (u_prov < logistic((loss.max(axis=2) - provision_threshold) / noise)) | objects
+    consensus = ~requests.any(axis=1)
+    held = np.zeros(d.shape, np.int64)
+    for k in range(d.shape[1]):
+        asked = (requests & (worst == k)).any(axis=1)
+        if not asked.any():
+            continue
+        gain = -s[:, k] * (np.abs(fallback[k] - x[:, :, k]) - np.abs(d[:, None, k] - x[:, :, k])) / s.sum(axis=1)
+        yes, no = (gain > indifference).sum(axis=1), (gain < -indifference).sum(axis=1)
+        passed = asked & (3 * yes >= 2 * (yes + no)) & (yes > 0)
+        held[:, k] = np.where(passed, 2, np.where(asked, 1, 0))
+        d[passed, k] = fallback[k]
+        util = np.where(passed[:, None], util + gain, util)
+    still = u_text < logistic((reserve - util - threshold) / noise)
+    surplus = util - reserve
+    yes, no = (surplus > indifference).sum(axis=1), (surplus < -indifference).sum(axis=1)
+    passes = 3 * yes >= 2 * (yes + no)
+    forced = still.any(axis=1) & (no >= isolation)
+    mode = np.select([consensus, ~passes, forced], [AdoptionMode.CONSENSUS, AdoptionMode.FAILED, AdoptionMode.VOTE],
+                     AdoptionMode.CONSENSUS_AFTER_VOTES)
+    return d, held, yes, no, still.sum(axis=1), mode
