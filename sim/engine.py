@@ -112,7 +112,8 @@ class Negotiation:
         self.u_noise = draw_normal(root, Purpose.NOISE, reps, (n_, k_))
         self.objection_matrix = np.empty((len(reps), n_, o_), bool)                    # (R,N,O)
         # one uniform per state x organisation pair, whatever the rule, compared with its objection probability
-        fill_below(state_words(root, Purpose.ACCREDITATION, reps), self.objection_prob, self.objection_matrix)
+        self.flat_objections = fill_below(state_words(root, Purpose.ACCREDITATION, reps), self.objection_prob,
+                                          self.objection_matrix)
         self.u_sub = draw_uniform(root, Purpose.SUBMISSIONS, reps, (t_, o_))
         self.u_speak = draw_uniform(root, Purpose.SPEAKING, reps, (t_, w.agenda_items, self.params.slot_cap))
         self.u_consult = draw_uniform(root, Purpose.CONSULTATIONS, reps, (t_, o_))
@@ -126,8 +127,8 @@ class Negotiation:
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
-        self.compromise_x = kn.compromise(self.x, self.cm_weight)                          # (B,K)
-        self.u_reserve = kn.utility(self.compromise_x, self.x, w.salience) - w.treaty_value  # (B,N)
+        self.compromise_x, u_compromise = fast.compromise_utility(self.x, self.cm_weight, w.salience)  # (B,K), (B,N)
+        self.u_reserve = u_compromise - w.treaty_value
         self.d = self.compromise_x.copy()
         self.t = 0
         self.active = np.ones(b_, bool)
@@ -149,7 +150,7 @@ class Negotiation:
     def _accredit(self) -> np.ndarray:
         acc = self.rules.accreditation
         ctx = AccreditationContext(self.world.ecosoc, self.objection_matrix, self.vote_yes, self.vote_no,
-                                   acc.majority, acc.veto_applies_to_ecosoc)
+                                   acc.majority, acc.veto_applies_to_ecosoc, self.flat_objections)
         return accreditation_procedure(acc.procedure).admit(ctx)
 
     def _bloc_positions(self, p: np.ndarray) -> np.ndarray:

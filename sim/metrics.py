@@ -107,7 +107,8 @@ def sessions_needed(neg) -> np.ndarray:
 
 def objections_count(neg) -> np.ndarray:
     """Objections raised at accreditation (state x organisation pairs), per replicate (R,)."""
-    return neg.objection_matrix.sum(axis=(1, 2))
+    r_, n_, o_ = neg.objection_matrix.shape
+    return np.bincount(neg.flat_objections // (n_ * o_), minlength=r_)
 
 
 def shapley_values(values: dict[int, np.ndarray], n_players: int) -> np.ndarray:

@@ -241,3 +241,11 @@ def test_compiled_decision_equals_the_numpy_reference(seed, threshold, provision
     ref, got = kn.decide(*args), fast.decide(*args)
     for a, b in zip(ref, got, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_compiled_compromise_and_utility_equal_the_numpy_reference():
+    rng = np.random.default_rng(4)
+    x, w, s = rng.uniform(0, 100, (3, 11, 10)), rng.uniform(0.1, 2, (11, 10)), rng.uniform(0.1, 1, (11, 10))
+    cm, util = fast.compromise_utility(x, w, s)
+    np.testing.assert_array_equal(cm, kn.compromise(x, w))          # same order of the sums over states
+    np.testing.assert_allclose(util, kn.utility(cm, x, s), rtol=1e-14)

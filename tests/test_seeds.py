@@ -46,3 +46,17 @@ def test_compiled_uniforms_and_objection_draws_are_numpys_numbers(n_reps):
     for j, r in enumerate(reps):
         np.testing.assert_array_equal(u[j], stream(20241224, Purpose.DECISION, r).random((3, 4, 5)))
         np.testing.assert_array_equal(below[j], stream(3, Purpose.ACCREDITATION, r).random((6, 7)) < prob)
+
+
+def test_the_objection_draw_lists_exactly_the_objections():
+    from sim.core.pcg64 import _flatnonzero, fill_below
+
+    prob = np.full((7, 9), 0.2)
+    out = np.empty((5, 7, 9), bool)
+    flat = fill_below(state_words(2, Purpose.ACCREDITATION, range(5)), prob, out)
+    np.testing.assert_array_equal(flat, np.flatnonzero(out))
+    assert 0 < len(flat) < out.size
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 7, 8, 9, 1003):          # whole 8-byte words and tails
+        mask = rng.random(n) < 0.3
+        np.testing.assert_array_equal(_flatnonzero(mask), np.flatnonzero(mask))

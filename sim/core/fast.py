@@ -336,6 +336,33 @@ def plenary_statements(acc, group, resources, u, n_groups, exponent):
     return per_org, made
 
 
+@njit(cache=True)
+def compromise_utility(x, weight, s):
+    """The compromise CM(x) (B,K) of kernels.compromise and each state's utility of it (B,N) of kernels.utility,
+    in one pass (the sums over states in the same order as numpy's; over provisions in order)."""
+    b_, n_, k_ = x.shape
+    cm = np.zeros((b_, k_))
+    util = np.empty((b_, n_))
+    wtot = np.zeros(k_)
+    for i in range(n_):
+        for k in range(k_):
+            wtot[k] += weight[i, k]
+    for r in range(b_):
+        for i in range(n_):
+            for k in range(k_):
+                cm[r, k] += x[r, i, k] * weight[i, k]
+        for k in range(k_):
+            cm[r, k] /= wtot[k]
+        for i in range(n_):
+            num = 0.0
+            den = 0.0
+            for k in range(k_):
+                num += s[i, k] * abs(cm[r, k] - x[r, i, k])
+                den += s[i, k]
+            util[r, i] = -num / den
+    return cm, util
+
+
 _CONSENSUS, _AFTER_VOTES = int(AdoptionMode.CONSENSUS), int(AdoptionMode.CONSENSUS_AFTER_VOTES)
 _VOTE, _FAILED = int(AdoptionMode.VOTE), int(AdoptionMode.FAILED)
 

@@ -80,7 +80,9 @@ def fill_uniform(state, out):
 
 @njit(cache=True)
 def fill_below(state, prob, out):
-    """out[j] = (uniforms of stream j, drawn in the shape of ``prob``, C order) < prob, without storing them."""
+    """out[j] = (uniforms of stream j, drawn in the shape of ``prob``, C order) < prob, without storing them.
+
+    Returns np.flatnonzero(out), found eight bytes at a time (the True entries, objections, are rare)."""
     r_ = out.shape[0]
     flat, p = out.reshape(r_, -1), prob.ravel()
     for j0 in range(0, r_, LANES):
@@ -91,3 +93,32 @@ def fill_below(state, prob, out):
                 hi[lane], lo[lane], u = _uniform(hi[lane], lo[lane], inc_hi[lane], inc_lo[lane])
                 if lane < m:
                     flat[j0 + lane, k] = u < p[k]
+    return _flatnonzero(out.reshape(-1))
+
+
+@njit(cache=True)
+def _flatnonzero(mask):
+    """np.flatnonzero of a contiguous boolean array, skipping all-False 8-byte words."""
+    n = mask.shape[0]
+    whole = n // 8
+    words = mask[:whole * 8].view(np.uint64)
+    hits = 0
+    for w in range(whole):
+        if words[w] != 0:
+            for b in range(8 * w, 8 * w + 8):
+                hits += mask[b]
+    for b in range(8 * whole, n):
+        hits += mask[b]
+    out = np.empty(hits, np.int64)
+    h = 0
+    for w in range(whole):
+        if words[w] != 0:
+            for b in range(8 * w, 8 * w + 8):
+                if mask[b]:
+                    out[h] = b
+                    h += 1
+    for b in range(8 * whole, n):
+        if mask[b]:
+            out[h] = b
+            h += 1
+    return out

@@ -27,13 +27,14 @@ class AccreditationContext:  # noqa: B903 (a cached_property needs a dict: not s
     vote_no: np.ndarray       # (N,O) bool: i would vote against o even without objecting
     majority: str             # "simple" | "two_thirds"
     veto_applies_to_ecosoc: bool
+    flat_objections: np.ndarray | None = None   # np.flatnonzero(objections), when the draw already listed them
 
     @cached_property
     def _objected(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The (replicate, state, organisation) index of every objection: objections are rare, so counting over
         this list is much cheaper than reducing the (R,N,O) matrix."""
         _, n_, o_ = self.objections.shape
-        flat = np.flatnonzero(self.objections)           # much faster than np.nonzero on a 3-d array
+        flat = np.flatnonzero(self.objections) if self.flat_objections is None else self.flat_objections
         return flat // (n_ * o_), flat // o_ % n_, flat % o_
 
     def _count(self, weights=None) -> np.ndarray:
