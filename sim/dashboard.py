@@ -74,7 +74,7 @@ def draft_view(model: DashboardModel):
     e, w = model.engine, model.world
     fig, ax = _panel(6.4, 4.2)
     ys = np.arange(w.n_issues)
-    blocs = e._bloc_positions(e.p)[0]
+    blocs = e.positions[0, e.t]                 # after the last session run
     for b, key in enumerate(w.bloc_keys):
         ax.plot(blocs[b], ys, "|", ms=9, mew=2, color=OKABE_ITO[b % len(OKABE_ITO)], label=key)
     for g, t in enumerate(OrgType):

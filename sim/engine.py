@@ -137,7 +137,7 @@ class Negotiation:
         self.draft = np.full((b_, t_ + 1, k_), np.nan)
         self.draft[:, 0] = self.d
         self.positions = np.full((b_, t_ + 1, len(w.bloc_keys), k_), np.nan)
-        self.positions[:, 0] = self._bloc_positions(self.p)
+        self._record_positions(0)
         self.minutes = np.zeros((b_, t_))
         self.statements = np.zeros((b_, t_, w.n_orgs))
         self.informal_move = np.zeros((b_, t_))
@@ -153,11 +153,9 @@ class Negotiation:
                                    acc.majority, acc.veto_applies_to_ecosoc, self.flat_objections)
         return accreditation_procedure(acc.procedure).admit(ctx)
 
-    def _bloc_positions(self, p: np.ndarray) -> np.ndarray:
-        sums = np.add.reduceat(p, self.blocs.starts, axis=1) / self.blocs.counts[:, None]
-        out = np.full((p.shape[0], len(self.world.bloc_keys), p.shape[2]), np.nan)
-        out[:, self.bloc_present] = sums
-        return out
+    def _record_positions(self, t: int) -> None:
+        """Each bloc's mean position after session t - 1 into positions[:, t] (blocs without states stay NaN)."""
+        fast.bloc_means(self.p, self.blocs.starts, self.blocs.counts, self.positions[:, t], self.bloc_present)
 
     # ------------------------------------------------------------------------------------------ a session
     @property
@@ -177,7 +175,7 @@ class Negotiation:
             if kind != SessionKind.SUBSTANTIVE:
                 self._decide(rows, t)
         self.draft[:, t + 1] = self.d
-        self.positions[:, t + 1] = self._bloc_positions(self.p)
+        self._record_positions(t + 1)
         self.t += 1
         if self.done:
             self.mode[self.active] = int(AdoptionMode.FAILED)

@@ -249,3 +249,13 @@ def test_compiled_compromise_and_utility_equal_the_numpy_reference():
     cm, util = fast.compromise_utility(x, w, s)
     np.testing.assert_array_equal(cm, kn.compromise(x, w))          # same order of the sums over states
     np.testing.assert_allclose(util, kn.utility(cm, x, s), rtol=1e-14)
+
+
+def test_bloc_means_equal_reduceat_and_leave_absent_blocs_untouched():
+    rng = np.random.default_rng(8)
+    p = rng.uniform(0, 100, (3, 7, 4))
+    starts, counts = np.array([0, 2, 3]), np.array([2, 1, 4])
+    out = np.full((3, 5, 4), np.nan)
+    fast.bloc_means(p, starts, counts, out, np.array([0, 1, 3]))
+    np.testing.assert_allclose(out[:, [0, 1, 3]], np.add.reduceat(p, starts, axis=1) / counts[:, None], rtol=1e-15)
+    assert np.isnan(out[:, [2, 4]]).all()

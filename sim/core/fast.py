@@ -337,6 +337,23 @@ def plenary_statements(acc, group, resources, u, n_groups, exponent):
 
 
 @njit(cache=True)
+def bloc_means(p, starts, counts, out, slot):
+    """out[r, slot[b], k] = mean of p[r, i, k] over bloc b's states (contiguous from starts[b]), summed in order
+    as np.add.reduceat does. ``out`` (B,G,K) keeps its other entries (absent blocs)."""
+    b_, _, k_ = p.shape
+    for r in range(b_):
+        for bl in range(starts.shape[0]):
+            g = slot[bl]
+            for k in range(k_):
+                out[r, g, k] = p[r, starts[bl], k]
+            for i in range(starts[bl] + 1, starts[bl] + counts[bl]):
+                for k in range(k_):
+                    out[r, g, k] += p[r, i, k]
+            for k in range(k_):
+                out[r, g, k] /= counts[bl]
+
+
+@njit(cache=True)
 def compromise_utility(x, weight, s):
     """The compromise CM(x) (B,K) of kernels.compromise and each state's utility of it (B,N) of kernels.utility,
     in one pass (the sums over states in the same order as numpy's; over provisions in order)."""
