@@ -199,16 +199,34 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
 
 
 @njit(cache=True)
+def _column_sums(w):
+    """sum over states of w (N,K), in state order: the denominators of the compromise."""
+    out = np.zeros(w.shape[1])
+    for i in range(w.shape[0]):
+        for k in range(w.shape[1]):
+            out[k] += w[i, k]
+    return out
+
+
+@njit(cache=True, inline="always")
+def _utility(s, centre, x, r, i):
+    """U_i(centre[r]) = -sum_k s_ik |centre_rk - x_rik| / sum_k s_ik (kernels.utility), the sums in order."""
+    num = 0.0
+    den = 0.0
+    for k in range(s.shape[1]):
+        num += s[i, k] * abs(centre[r, k] - x[r, i, k])
+        den += s[i, k]
+    return -num / den
+
+
+@njit(cache=True)
 def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
     """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). Returns the
     positions (B,N,K) and each row's movement sum |out - p| (B,)."""
     b_, n_, k_ = p.shape
     out = p.copy()
     moved = np.zeros(b_)
-    wsum = np.zeros(k_)
-    for i in range(n_):
-        for k in range(k_):
-            wsum[k] += cm_weight[i, k]
+    wsum = _column_sums(cm_weight)
     means = np.empty(k_)
     cm = np.empty(k_)
     for r in range(b_):
@@ -252,20 +270,12 @@ def chair_update(d, p, x, s, u_reserve, threshold, cm_weight, eta, zeta, omega_m
     ``threshold``. Same arithmetic as the numpy reference up to the order of the sums (~1e-15)."""
     b_, n_, k_ = p.shape
     out = np.empty_like(d)
-    wtot = np.zeros(k_)
-    for i in range(n_):
-        for k in range(k_):
-            wtot[k] += cm_weight[i, k]
+    wtot = _column_sums(cm_weight)
     blocker = np.zeros(n_, np.bool_)
     for r in range(b_):
         any_blocker = False
         for i in range(n_):
-            num = 0.0
-            den = 0.0
-            for k in range(k_):
-                num += s[i, k] * abs(d[r, k] - x[r, i, k])
-                den += s[i, k]
-            blocker[i] = -num / den < u_reserve[r, i] - threshold
+            blocker[i] = _utility(s, d, x, r, i) < u_reserve[r, i] - threshold
             any_blocker = any_blocker or blocker[i]
         for k in range(k_):
             cm = 0.0
@@ -360,10 +370,7 @@ def compromise_utility(x, weight, s):
     b_, n_, k_ = x.shape
     cm = np.zeros((b_, k_))
     util = np.empty((b_, n_))
-    wtot = np.zeros(k_)
-    for i in range(n_):
-        for k in range(k_):
-            wtot[k] += weight[i, k]
+    wtot = _column_sums(weight)
     for r in range(b_):
         for i in range(n_):
             for k in range(k_):
@@ -371,12 +378,7 @@ def compromise_utility(x, weight, s):
         for k in range(k_):
             cm[r, k] /= wtot[k]
         for i in range(n_):
-            num = 0.0
-            den = 0.0
-            for k in range(k_):
-                num += s[i, k] * abs(cm[r, k] - x[r, i, k])
-                den += s[i, k]
-            util[r, i] = -num / den
+            util[r, i] = _utility(s, cm, x, r, i)
     return cm, util
 
 

@@ -63,19 +63,30 @@ def _lanes(state, j0, m):
 
 
 @njit(cache=True)
-def fill_uniform(state, out):
-    """out[j] = the uniforms of the stream in PCG64 state state[j] = (hi, lo, inc_hi, inc_lo), in C order: the
-    numbers of Generator.random(out=out[j])."""
-    r_ = out.shape[0]
-    flat = out.reshape(r_, -1)
+def _fill(state, size, prob, uniforms, below):
+    """Draw ``size`` uniforms from each stream, LANES streams side by side, into uniforms[j] or, when ``prob`` has
+    entries, as the comparisons uniform < prob into below[j] (the unused output is empty)."""
+    compare = prob.shape[0] > 0
+    r_ = state.shape[0]
     for j0 in range(0, r_, LANES):
         m = min(LANES, r_ - j0)
         hi, lo, inc_hi, inc_lo = _lanes(state, j0, m)
-        for k in range(flat.shape[1]):
+        for k in range(size):
             for lane in range(LANES):
                 hi[lane], lo[lane], u = _uniform(hi[lane], lo[lane], inc_hi[lane], inc_lo[lane])
                 if lane < m:
-                    flat[j0 + lane, k] = u
+                    if compare:
+                        below[j0 + lane, k] = u < prob[k]
+                    else:
+                        uniforms[j0 + lane, k] = u
+
+
+@njit(cache=True)
+def fill_uniform(state, out):
+    """out[j] = the uniforms of the stream in PCG64 state state[j] = (hi, lo, inc_hi, inc_lo), in C order: the
+    numbers of Generator.random(out=out[j])."""
+    flat = out.reshape(out.shape[0], -1)
+    _fill(state, flat.shape[1], np.empty(0), flat, np.empty((0, 0), np.bool_))
 
 
 @njit(cache=True)
@@ -83,16 +94,8 @@ def fill_below(state, prob, out):
     """out[j] = (uniforms of stream j, drawn in the shape of ``prob``, C order) < prob, without storing them.
 
     Returns np.flatnonzero(out), found eight bytes at a time (the True entries, objections, are rare)."""
-    r_ = out.shape[0]
-    flat, p = out.reshape(r_, -1), prob.ravel()
-    for j0 in range(0, r_, LANES):
-        m = min(LANES, r_ - j0)
-        hi, lo, inc_hi, inc_lo = _lanes(state, j0, m)
-        for k in range(p.shape[0]):
-            for lane in range(LANES):
-                hi[lane], lo[lane], u = _uniform(hi[lane], lo[lane], inc_hi[lane], inc_lo[lane])
-                if lane < m:
-                    flat[j0 + lane, k] = u < p[k]
+    p = prob.ravel()
+    _fill(state, p.shape[0], p, np.empty((0, 0)), out.reshape(out.shape[0], -1))
     return _flatnonzero(out.reshape(-1))
 
 
