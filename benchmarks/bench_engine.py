@@ -1,11 +1,14 @@
 """Engine benchmarks (issue 2): one full default run, batched throughput, and the batched core against a per-agent
-Mesa implementation of the same session step. Run: python benchmarks/bench_engine.py  (writes results as JSON)."""
+Mesa implementation of the same session step. Run: python benchmarks/bench_engine.py  (writes the results as JSON and
+the side-by-side chart as benchmarks/results/session_step.{png,svg,pdf} with a caption)."""
 
 from __future__ import annotations
 
 import json
+import platform
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +16,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.per_agent import LoopingSessionModel  # noqa: E402
-from sim import presets  # noqa: E402
+from sim import plotting, presets  # noqa: E402
 from sim.engine import Negotiation  # noqa: E402
 from sim.runner import variant_masks  # noqa: E402
 from sim.scenario import build_world  # noqa: E402
@@ -54,9 +57,24 @@ def main() -> dict:
     return out
 
 
+def chart(res: dict, folder: Path) -> None:
+    step = res["session_step_ms"]
+    machine = f"{platform.processor() or platform.machine()}, one core, {date.today().isoformat()}"
+    fig = plotting.speed_comparison({"per-agent Mesa model\n(agents looping in Python)": step["per_agent_mesa"],
+                                     "batched core\n(256 replicates at once)": step["batched_per_replicate"]},
+                                    note=f"default scenario, session 1 of 8; {machine}")
+    plotting.save(fig, folder, "session_step",
+                  f"Time per replicate of one session step of the default scenario (accreditation done; plenary, "
+                  f"informals, persuasion, the chair's draft): a straightforward per-agent Mesa implementation "
+                  f"(benchmarks/per_agent.py) against the batched core (sim.engine.Negotiation, 256 replicates at "
+                  f"once); best of repeated runs on {machine}. Speed-up {step['speed_up']:,.0f}x. "
+                  f"Produced by benchmarks/bench_engine.py.")
+
+
 if __name__ == "__main__":
     res = main()
     print(json.dumps(res, indent=2))
-    path = Path(__file__).parent / "results" / "bench_engine.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(res, indent=2))
+    folder = Path(__file__).parent / "results"
+    folder.mkdir(exist_ok=True)
+    (folder / "bench_engine.json").write_text(json.dumps(res, indent=2))
+    chart(res, folder)

@@ -416,3 +416,26 @@ def sobol(part, label: str, evaluations: int, replicates: int) -> plt.Figure:
         _note(fig, f"{evaluations} evaluations x R = {replicates} paired replicates; bars: 95% intervals")
         fig.tight_layout()
     return fig
+
+
+def speed_comparison(times_ms: dict, note: str, title: str = "One session step, per replicate") -> plt.Figure:
+    """Horizontal bars on a log scale: time per replicate of the same work by each implementation (label -> ms),
+    fastest at the bottom, each bar labelled with its time and how many times slower than the fastest it is."""
+    labels = sorted(times_ms, key=times_ms.get, reverse=True)
+    values = np.array([times_ms[k] for k in labels])
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(labels) + 1.5))
+        ys = np.arange(len(labels))
+        ax.barh(ys, values, color=[SERIES[1] if v > values.min() else SERIES[0] for v in values], height=0.6)
+        ax.set_xscale("log")
+        ax.set_yticks(ys, labels)
+        ax.set_xlim(values.min() / 3, values.max() * 30)
+        for y, v in zip(ys, values, strict=True):
+            ratio = v / values.min()
+            ax.text(v * 1.15, y, f"{v:.3g} ms" + (f"  ({ratio:,.0f}× slower)" if ratio > 1.5 else ""), va="center",
+                    fontsize=8)
+        ax.set_xlabel("milliseconds per replicate (log scale)")
+        ax.set_title(title, loc="left")
+        _note(fig, note)
+        fig.tight_layout()
+    return fig

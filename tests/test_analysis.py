@@ -61,3 +61,16 @@ def test_shapley_attribution_adds_up_to_the_influence_of_all_stakeholders(world,
                                        "law_enforcement")]].sum(axis=1)
     np.testing.assert_allclose(phi, t["influence_all"], atol=1e-12)
     assert t["shapley_industry"].abs().max() > 0
+
+
+def test_speed_chart_puts_the_slower_implementation_first_and_states_the_ratio(tmp_path):
+    from sim import plotting
+
+    fig = plotting.speed_comparison({"fast": 0.1, "slow": 50.0}, note="test machine")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["slow", "fast"]
+    labels = [t.get_text() for t in ax.texts]
+    assert "50 ms  (500× slower)" in labels and "0.1 ms" in labels
+    paths = plotting.save(fig, tmp_path, "speed", "caption")
+    assert all(p.stat().st_size > 0 for p in paths) and (tmp_path / "speed.caption.txt").exists()
