@@ -219,9 +219,17 @@ def test_adoption_and_signing_follow_the_committee(facts):
     assert facts["final_offences"]["value"] < facts["russia_draft_offences"]["value"]
 
 
-def test_vote_counts_are_unknown_not_invented(facts):
-    assert facts["deletion_vote_counts"]["status"] == "unknown"
-    assert facts["deletion_vote_counts"]["value"] is None
+def test_vote_counts_not_in_the_sources_stay_unknown(facts):
+    for name in ("deletion_votes_number", "deletion_vote_counts_each", "stakeholders_accredited"):
+        assert facts[name]["status"] == "unknown" and facts[name]["value"] is None, name
+
+
+def test_the_reported_deletion_vote_fails_under_any_majority_rule(facts):
+    """The one vote with counts: 23 for deleting, 102 against; short of a simple majority, let alone two-thirds."""
+    yes = facts["deletion_vote_reported_in_favour"]["value"]
+    no = facts["deletion_vote_reported_against"]["value"]
+    assert yes < (yes + no) / 2
+    assert facts["deletion_vote_reported_abstain"]["value"] >= 0
 
 
 def test_res_74_247_counts_match_the_shipped_states_table(facts):
