@@ -74,8 +74,9 @@ def summarise(results: RunResults, cfg: RunConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(cfg: RunConfig) -> Path:
-    """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet, summary.md and the chart."""
+def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",)) -> Path:
+    """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet (and results.csv if
+    ``formats`` asks for it), summary.md and the charts."""
     world = build_world(cfg.scenario, cfg.seed)
     Schedule.resolve(world, cfg.rules, cfg.params)          # validate schedules before any work or output
     folder = Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
@@ -87,6 +88,8 @@ def run(cfg: RunConfig) -> Path:
     with io.atomic_dir(folder) as tmp:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
         results.table.to_parquet(tmp / "results.parquet", index=False)
+        if "csv" in formats:
+            results.table.to_csv(tmp / "results.csv", index=False)
         (tmp / "summary.md").write_text(summary)
         fig = text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, seed {cfg.seed})")
         for ext in ("png", "svg"):

@@ -2,19 +2,18 @@
 
 Okabe-Ito colour-blind-safe palette, readable fonts, axis labels with units, the number of replicates on the
 chart. Every chart function takes results and returns a matplotlib Figure; saving is the caller's business.
+Importing this module leaves matplotlib's backend alone (a notebook keeps its inline charts); the command line
+selects Agg itself.
 """
 
 from __future__ import annotations
 
-import matplotlib
+import textwrap
 
-matplotlib.use("Agg")
-import textwrap  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.enums import OrgType  # noqa: E402
+from sim.enums import OrgType
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")  # Okabe-Ito minus yellow
