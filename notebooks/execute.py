@@ -24,6 +24,8 @@ def execute(source: Path) -> Path:
     nb = jupytext.read(source)
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
     os.environ.pop("MPLBACKEND", None)
+    # the kernel imports this checkout's sim, whatever is installed
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(HERE)}}).execute()
     target = source.with_suffix(".ipynb")

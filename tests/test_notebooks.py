@@ -30,7 +30,8 @@ CHECKS = {
 
 
 # notebooks that draw charts: how many PNG images their cells must show (one per chart call)
-CHARTS = {"01_a_treaty_in_eight_sessions": 1, "04_designing_the_cosps_rules": 2}
+CHARTS = {"01_a_treaty_in_eight_sessions": 1, "02_the_rules_of_the_room": 1, "03_measuring_influence_honestly": 1,
+          "04_designing_the_cosps_rules": 2}
 
 
 def _images(nb) -> int:
@@ -43,13 +44,15 @@ def _execute(path: Path) -> tuple[dict, int]:
     nb = jupytext.read(path)
     nb.cells.append(nbformat.v4.new_code_cell(f"import json as _j; print('CHECK' + _j.dumps({CHECKS[path.stem]}, "
                                               f"default=float))"))
-    saved = os.environ.pop("MPLBACKEND", None)
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONPATH")}
+    os.environ.pop("MPLBACKEND", None)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NOTEBOOKS.parent), saved["PYTHONPATH"]]))
     try:
         nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}}).execute()
     finally:
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
     out = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     return json.loads(out.split("CHECK", 1)[1]), _images(nb)
 
@@ -89,7 +92,8 @@ def test_notebook_1_a_treaty_in_eight_sessions():
 
 
 def test_notebook_2_the_rules_of_the_room():
-    out, _ = _execute(NOTEBOOKS / "02_the_rules_of_the_room.py")
+    out, images = _execute(NOTEBOOKS / "02_the_rules_of_the_room.py")
+    assert images >= CHARTS["02_the_rules_of_the_room"]
     acc = out["accredited"]
     assert acc["open"] >= acc["non_objection_vote"] > acc["single_state_veto"] > acc["ecosoc_only"]
     assert out["kept_out"] > 0
@@ -99,7 +103,8 @@ def test_notebook_2_the_rules_of_the_room():
 
 
 def test_notebook_3_measuring_influence_honestly():
-    out, _ = _execute(NOTEBOOKS / "03_measuring_influence_honestly.py")
+    out, images = _execute(NOTEBOOKS / "03_measuring_influence_honestly.py")
+    assert images >= CHARTS["03_measuring_influence_honestly"]
     assert out["gap"] > 0.01                              # success is not power
     assert out["paired"] < out["unpaired"]                # pairing sharpens the comparison
 
