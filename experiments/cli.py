@@ -36,6 +36,22 @@ def _explain(exc: BaseException) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _compile_notice() -> None:
+    """Say so when the compiled kernels are not cached for this source yet (the first run on a machine, or after
+    the kernels changed): numba then compiles for ~30 s before any replicate runs, which would look like a hang."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("sim.core.fast")
+    if spec is None or spec.origin is None:
+        return
+    source = Path(spec.origin)
+    index = list((source.parent / "__pycache__").glob(f"{source.stem}.*.nbi"))
+    if not index or max(p.stat().st_mtime for p in index) < source.stat().st_mtime:
+        print("plenary: compiling the engine for this machine (first run only, about 30 s) ...", file=sys.stderr,
+              flush=True)
+
+
 def _run(args) -> int:
     from experiments.config import load
 
@@ -45,6 +61,7 @@ def _run(args) -> int:
 
         print(OmegaConf.to_yaml(OmegaConf.structured(cfg)), end="")
         return 0
+    _compile_notice()
     from experiments.run import run
 
     run(cfg, formats=tuple(args.format))
@@ -61,6 +78,8 @@ def _list(args) -> int:
 def _sweep(args) -> int:
     from experiments.sweep import sweep
 
+    if not args.dry_run:
+        _compile_notice()
     outcome = sweep(args.overrides, progress=not args.quiet, dry_run=args.dry_run)
     return 1 if outcome.failed else 0
 
