@@ -2,19 +2,20 @@
 
 Okabe-Ito colour-blind-safe palette, readable fonts, axis labels with units, the number of replicates on the
 chart. Every chart function takes results and returns a matplotlib Figure; saving is the caller's business.
+Importing this module leaves matplotlib's backend alone (a notebook keeps its inline charts); the command line
+selects Agg itself.
 """
 
 from __future__ import annotations
 
+import contextlib
+import textwrap
+
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import textwrap  # noqa: E402
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.enums import OrgType  # noqa: E402
+from sim.enums import OrgType
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")  # Okabe-Ito minus yellow
@@ -24,13 +25,25 @@ STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "axes.spines.
          "axes.spines.right": False, "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 300}
 
 
+
+@contextlib.contextmanager
+def _style():
+    """The house style for one chart. ``interactive`` as it stands at the end is kept: a notebook's first chart
+    turns the inline backend's integration on inside the context, and ``rc_context`` would restore
+    ``interactive = False`` on exit, so that no later chart of the session would be shown."""
+    with plt.rc_context(STYLE):
+        yield
+        interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
+
+
 def text_trajectory(results, title: str = "") -> plt.Figure:
     """The chair's draft per provision across sessions (median and 5-95% band over replicates), with bloc
     positions (coloured ticks, right) and stakeholder-type ideals (grey markers, right) after the last session."""
     w = results.world
     draft = results.draft
     r_, t1, k_ = draft.shape
-    with plt.rc_context(STYLE):
+    with _style():
         cols = 5
         rows = int(np.ceil(k_ / cols))
         fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows), sharex=True, sharey=True, squeeze=False)
@@ -90,7 +103,7 @@ def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: 
     """A lever x lever heatmap of a mean outcome; ``grid`` is a DataFrame (rows = row lever values, columns =
     column lever values). Each square is annotated with its value."""
     values = grid.to_numpy(dtype=float)
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 3.2, 0.55 * values.shape[0] + 1.8))
         im = ax.imshow(values, cmap="viridis", aspect="auto")
         ax.set_xticks(range(values.shape[1]), [str(c) for c in grid.columns])
@@ -113,7 +126,7 @@ def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: 
 def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, group: str | None = None,
                   group_label: str = "", title: str = "") -> plt.Figure:
     """Mean outcome against a numeric lever with 95% interval ribbons, one line per ``group`` value."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.2, 3.8))
         groups = [(None, curve)] if group is None else list(curve.groupby(group, sort=False))
         for i, (name, part) in enumerate(groups):
@@ -141,7 +154,7 @@ def forest(rows, label_col: str, series_col: str, series_label: str, x_label: st
     per ``series_col`` value (e.g. rule), dodged vertically. ``rows`` has columns mean, lo, hi."""
     labels = list(dict.fromkeys(rows[label_col]))
     series = list(dict.fromkeys(rows[series_col]))
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(labels) * max(1, len(series)) ** 0.5 + 1.6))
         step = 0.8 / max(len(series), 1)
         for s, name in enumerate(series):
@@ -166,7 +179,7 @@ def forest(rows, label_col: str, series_col: str, series_label: str, x_label: st
 def accredited_mix(mix, group_label: str, replicates: int, n_orgs: int, title: str = "") -> plt.Figure:
     """Stacked bars of the mean number of accredited organisations of each type per group (e.g. procedure);
     ``mix`` is a DataFrame indexed by group with one column per organisation type."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(mix) + 1.8))
         left = np.zeros(len(mix))
         ys = np.arange(len(mix))
@@ -193,7 +206,7 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
     ``cells`` is a list of (label, draft (R, T+1, K)). Each panel's axis is zoomed to the data (at least
     ``min_span`` scale points), because rule effects on the text are a few points on a 0-100 scale."""
     k_ = len(issue_labels)
-    with plt.rc_context(STYLE):
+    with _style():
         cols = 5
         rows = int(np.ceil(k_ / cols))
         fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows + 0.6), sharex=True, squeeze=False)
@@ -229,7 +242,7 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
 def model_comparison(table, models, data) -> plt.Figure:
     """Predicted outcome per issue by model (markers) over the actors' positions (grey ticks sized by weight)."""
     k_ = len(table)
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(7.5, 0.45 * k_ + 1.6))
         w = np.where(data.present, data.power[:, None] * data.salience, 0.0)
         wmax = w.max() if w.max() > 0 else 1.0
@@ -254,7 +267,7 @@ def vote_by_group(rows) -> plt.Figure:
     """Recorded vs predicted yes / no / abstain counts per group; ``rows``: group, vote, model, record."""
     groups = list(dict.fromkeys(rows["group"]))
     votes = ("yes", "no", "abstain")
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(7.5, 3.6))
         width = 0.13
         for v, vote in enumerate(votes):
@@ -273,7 +286,7 @@ def vote_by_group(rows) -> plt.Figure:
 
 def text_profile(prof) -> plt.Figure:
     """First draft and final text per provision (dumbbell), grouped as powers / safeguards / other."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(prof) + 1.4))
         ys = np.arange(len(prof))
         ax.hlines(ys, prof["first_draft"], prof["final_text"], color="0.6", lw=1.5)
@@ -291,7 +304,7 @@ def text_profile(prof) -> plt.Figure:
 
 def effects_forest(effects) -> plt.Figure:
     """Paired effects with 95% intervals, one row each (columns: fact, effect, mean, lo, hi)."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, axes = plt.subplots(len(effects), 1, figsize=(7.2, 0.55 * len(effects) + 0.8), squeeze=False)
         for ax, row in zip(axes[:, 0], effects.itertuples(), strict=True):
             colour = SERIES[0] if (row.lo > 0 or row.hi < 0) else "0.5"
@@ -310,7 +323,7 @@ def effects_forest(effects) -> plt.Figure:
 
 def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) -> plt.Figure:
     """Morris screening: mu* (with its interval) against sigma, the ``top`` parameters labelled."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", ms=4, color=SERIES[0],
                     ecolor="0.75", elinewidth=1)
@@ -332,7 +345,7 @@ def ratification_curve(curve, threshold: int, days_per_quarter: float, delay_day
     r_, q1 = curve.shape
     years = np.arange(q1) * days_per_quarter / 365.25
     lo, mid, hi = np.percentile(curve, [5, 50, 95], axis=0)
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
         ax.fill_between(years, lo, hi, color=SERIES[0], alpha=0.2, lw=0, label="5-95% of replicates")
         ax.step(years, mid, where="post", color=SERIES[0], lw=1.8, label="median")
@@ -356,7 +369,7 @@ def signatures_by_group(signed, groups, title: str = "", reference: int | None =
     """Share of each group's states that sign (mean with 95% interval over replicates); ``signed`` (R,N) bool,
     ``groups`` (N,) labels."""
     names = sorted(set(groups))
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 3.2))
         for g, name in enumerate(names):
             share = signed[:, groups == name].mean(axis=1)
@@ -381,7 +394,7 @@ def rule_distribution(shares, group_label: str, replicates: int) -> plt.Figure:
     """Stacked horizontal bars: share of replicates adopting each access rule per negotiation format."""
     order = [c for c in ("open", "limited", "none") if c in shares.columns]
     colours = {"open": SERIES[2], "limited": SERIES[4], "none": SERIES[1]}
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(shares) + 1.8))
         left = np.zeros(len(shares))
         ys = np.arange(len(shares))
@@ -404,7 +417,7 @@ def sobol(part, label: str, evaluations: int, replicates: int) -> plt.Figure:
     """First-order and total Sobol indices per parameter, with their intervals."""
     part = part.sort_values("ST", ascending=True)
     ys = np.arange(len(part))
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(part) + 1.6))
         ax.barh(ys + 0.2, part["ST"], 0.38, xerr=part["ST_conf"], color=SERIES[0], label="total (ST)", ecolor="0.4")
         ax.barh(ys - 0.2, part["S1"], 0.38, xerr=part["S1_conf"], color=SERIES[4], label="first order (S1)",
@@ -423,7 +436,7 @@ def speed_comparison(times_ms: dict, note: str, title: str = "One session step, 
     fastest at the bottom, each bar labelled with its time and how many times slower than the fastest it is."""
     labels = sorted(times_ms, key=times_ms.get, reverse=True)
     values = np.array([times_ms[k] for k in labels])
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(labels) + 1.5))
         ys = np.arange(len(labels))
         ax.barh(ys, values, color=[SERIES[1] if v > values.min() else SERIES[0] for v in values], height=0.6)
