@@ -78,6 +78,45 @@ def text_trajectory(results, title: str = "") -> plt.Figure:
 
 SAVE_FORMATS = ("png", "svg", "pdf")
 
+# The narrowest value axis (in points of the 0-100 provision scale) on which an effect is drawn. The record codes the
+# texts in steps of 12.5 points (docs/RECORD.md) and issue 11 asks whether effects reach 10 points, so an axis at
+# least 10 points wide shows a 0.05-point effect as what it is: flat. Wider data widen the axis; ``min_span=None``
+# (counts, shares, other units) draws the data's own range.
+EFFECT_SPAN = 10.0
+NEGLIGIBLE = 1.0           # points: below this everywhere, the chart says so in words
+
+
+def honest_limits(values, min_span: float | None = EFFECT_SPAN, margin: float = 0.04) -> tuple[float, float] | None:
+    """Axis limits that include 0 and are at least ``min_span`` wide (None: no constraint, return None).
+
+    All-positive data extend upwards from 0, all-negative downwards, signed data on both sides in proportion."""
+    if min_span is None:
+        return None
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = (min(0.0, v.min()), max(0.0, v.max())) if v.size else (0.0, 0.0)
+    if hi - lo < min_span:
+        extra = min_span - (hi - lo)
+        if lo < 0 < hi:
+            share = hi / (hi - lo)
+            lo, hi = lo - extra * (1 - share), hi + extra * share
+        elif lo < 0:
+            lo -= extra
+        else:
+            hi += extra
+    pad = margin * (hi - lo)
+    return lo - (pad if lo < 0 else 0.0), hi + (pad if hi > 0 else 0.0)
+
+
+def _negligible_note(ax, values, min_span: float | None) -> None:
+    """Say in words, on the chart, when every value is below NEGLIGIBLE points (only for point-scale charts)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if min_span is not None and v.size and np.abs(v).max() < NEGLIGIBLE:
+        ax.text(0.5, 0.5, f"every value is below {NEGLIGIBLE:g} point on the 0-100 scale\n(largest "
+                f"{np.abs(v).max():.2f})", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                color="0.25", bbox={"facecolor": "white", "edgecolor": "0.7", "alpha": 0.85})
+
 
 def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
     """Write ``name`` as PNG (300 dpi), SVG and PDF plus ``name.caption.txt``; returns the paths."""
@@ -99,33 +138,40 @@ def _note(fig, text: str) -> None:
     fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=7, color="0.4")
 
 
-def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: int, title: str = "") -> plt.Figure:
+def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: int, title: str = "",
+            min_span: float | None = EFFECT_SPAN) -> plt.Figure:
     """A lever x lever heatmap of a mean outcome; ``grid`` is a DataFrame (rows = row lever values, columns =
-    column lever values). Each square is annotated with its value."""
+    column lever values). Each square is annotated with its value. The colour scale spans at least ``min_span``
+    points and includes 0 (``honest_limits``), so that near-equal cells look near-equal."""
     values = grid.to_numpy(dtype=float)
+    limits = honest_limits(values, min_span) or (None, None)
     with _style():
         fig, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 3.2, 0.55 * values.shape[0] + 1.8))
-        im = ax.imshow(values, cmap="viridis", aspect="auto")
+        im = ax.imshow(values, cmap="viridis", aspect="auto", vmin=limits[0], vmax=limits[1])
         ax.set_xticks(range(values.shape[1]), [str(c) for c in grid.columns])
         ax.set_yticks(range(values.shape[0]), [str(r).replace("_", " ") for r in grid.index])
         ax.set_xlabel(col_label)
         ax.set_ylabel(row_label)
-        lo, hi = np.nanmin(values), np.nanmax(values)
+        lo, hi = im.norm.vmin, im.norm.vmax
         for (i, j), v in np.ndenumerate(values):
             light = hi > lo and (v - lo) / (hi - lo) < 0.55
-            ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=8, color="white" if light else "black")
+            ax.text(j, i, f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}", ha="center", va="center", fontsize=8,
+                    color="white" if light else "black")
         cbar = fig.colorbar(im, ax=ax, shrink=0.9)
         cbar.set_label(value_label)
         ax.spines[:].set_visible(False)
-        ax.set_title(title, loc="left")
+        finite = values[np.isfinite(values)]
+        small = min_span is not None and finite.size and np.abs(finite).max() < NEGLIGIBLE
+        ax.set_title(title + (f" (every value below {NEGLIGIBLE:g} point)" if small else ""), loc="left")
         _note(fig, f"R = {replicates} paired replicates per cell; mean over the other levers")
         fig.tight_layout()
     return fig
 
 
 def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, group: str | None = None,
-                  group_label: str = "", title: str = "") -> plt.Figure:
-    """Mean outcome against a numeric lever with 95% interval ribbons, one line per ``group`` value."""
+                  group_label: str = "", title: str = "", min_span: float | None = EFFECT_SPAN) -> plt.Figure:
+    """Mean outcome against a numeric lever with 95% interval ribbons, one line per ``group`` value; the value
+    axis spans at least ``min_span`` points and includes 0."""
     with _style():
         fig, ax = plt.subplots(figsize=(6.2, 3.8))
         groups = [(None, curve)] if group is None else list(curve.groupby(group, sort=False))
@@ -137,6 +183,10 @@ def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, gr
                     ls=LINESTYLES[i % len(LINESTYLES)],
                     label=None if name is None else str(name).replace("_", " "))
         ax.axhline(0, color="0.6", lw=0.6)
+        limits = honest_limits(np.r_[curve["lo"], curve["hi"]], min_span)
+        if limits:
+            ax.set_ylim(*limits)
+        _negligible_note(ax, curve["mean"], min_span)
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
         ax.grid(color="0.92", lw=0.6)
@@ -149,7 +199,7 @@ def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, gr
 
 
 def forest(rows, label_col: str, series_col: str, series_label: str, x_label: str, replicates: int,
-           title: str = "") -> plt.Figure:
+           title: str = "", min_span: float | None = EFFECT_SPAN) -> plt.Figure:
     """Point estimates with 95% intervals: one row per ``label_col`` value (e.g. organisation type), one marker
     per ``series_col`` value (e.g. rule), dodged vertically. ``rows`` has columns mean, lo, hi."""
     labels = list(dict.fromkeys(rows[label_col]))
@@ -165,6 +215,10 @@ def forest(rows, label_col: str, series_col: str, series_label: str, x_label: st
             ax.errorbar(part["mean"], ys, xerr=np.nan_to_num(err), fmt=MARKERS[s % len(MARKERS)], ms=3.5, color=colour,
                         elinewidth=1.2, capsize=2, label=str(name).replace("_", " "))
         ax.axvline(0, color="0.5", lw=0.8)
+        limits = honest_limits(np.r_[rows["lo"], rows["hi"]], min_span)
+        if limits:
+            ax.set_xlim(*limits)
+        _negligible_note(ax, rows["mean"], min_span)
         ax.set_yticks(range(len(labels)), [str(lab).replace("_", " ") for lab in labels])
         ax.invert_yaxis()
         ax.set_xlabel(x_label)
