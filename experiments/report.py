@@ -74,6 +74,15 @@ class Report:
                 f"{self.manifest.get('git_commit', 'unknown')}, sweep {self.plan.get('name')}.")
 
 
+def constant_category(shares: pd.DataFrame) -> str | None:
+    """The category that takes every replicate in every row of a share table (rows: groups, columns:
+    categories, rows summing to 1), or None when the shares vary."""
+    for column in shares.columns:
+        if np.allclose(shares[column].to_numpy(float), 1.0):
+            return str(column)
+    return None
+
+
 def _numeric(table: pd.DataFrame, key: str) -> bool:
     return pd.api.types.is_numeric_dtype(table[key])
 
@@ -144,10 +153,19 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
                       sort=False).size().unstack(fill_value=0))
             shares = shares.div(shares.sum(axis=1), axis=0)
             group = " x ".join(analysis.lever_label(k) for k in levers)
-        fig = plotting.rule_distribution(shares, group, rep.replicates)
-        written += plotting.save(fig, dest, "access_rule_distribution", rep.caption(
-            "Share of replicates in which the COSP adopts each stakeholder-access rule (open, limited, none), by "
-            "negotiation format."))
+        constant = constant_category(shares)
+        if constant:                                   # a chart of a constant says less than one sentence
+            sentence = (f"The COSP adopts the {constant} access rule in every replicate of every cell "
+                        f"({len(t)} replicate-runs, R = {rep.replicates} per cell): the format changes nothing here, "
+                        f"so no chart is drawn.")
+            io.write_atomic(dest / "access_rule_distribution.md", lambda p: p.write_text(sentence + "\n"))
+            written.append(dest / "access_rule_distribution.md")
+            skipped.append(f"access_rule_distribution: {sentence}")
+        else:
+            fig = plotting.rule_distribution(shares, group, rep.replicates)
+            written += plotting.save(fig, dest, "access_rule_distribution", rep.caption(
+                "Share of replicates in which the COSP adopts each stakeholder-access rule (open, limited, none), "
+                "by negotiation format."))
     # heatmap over the first two levers
     if len(levers) >= 2 and has_main:
         a, b = levers[0], levers[1]

@@ -80,3 +80,12 @@ def test_forest_axis_spans_the_minimum():
     lo, hi = fig.axes[0].get_xlim()
     assert lo <= 0 and hi - lo >= EFFECT_SPAN and "below 1 point" in _texts(fig)
     plt.close(fig)
+
+
+def test_a_constant_share_table_is_named_and_a_varying_one_is_not():
+    from experiments.report import constant_category
+
+    always = pd.DataFrame({"limited": [1.0, 1.0], "open": [0.0, 0.0]}, index=["excluded", "observers"])
+    varies = pd.DataFrame({"limited": [1.0, 0.75], "open": [0.0, 0.25]}, index=["excluded", "observers"])
+    assert constant_category(always) == "limited"
+    assert constant_category(varies) is None
