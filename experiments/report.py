@@ -246,11 +246,11 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     drafts, meta = [], None
     for cid in chosen:
         with np.load(rep.folder / "cells" / cid / "trajectory.npz") as npz:
-            drafts.append((by_id[cid].label, npz["draft"].astype(float)))
+            drafts.append((_cell_label(by_id[cid]), npz["draft"].astype(float)))
             meta = meta or (list(npz["issues"]), list(npz["sessions"]))
     if drafts:
         labels = _issue_labels(rep) or meta[0]
-        fig = plotting.trajectories(drafts, labels, meta[1])
+        fig = plotting.trajectories(drafts, labels, meta[1], record=_record_points(rep, list(meta[0])))
         written += plotting.save(fig, dest, "trajectories", rep.caption(
             "The chair's draft per provision across sessions (median and 5-95% band over replicates) for the cells "
             + "; ".join(label for label, _ in drafts) + "."))
@@ -266,6 +266,24 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
 def _n_orgs(rep: Report) -> int | None:
     orgs = rep.manifest.get("config", {}).get("scenario", {}).get("organisations", {}).get("count")
     return int(orgs) if orgs else None
+
+
+def _cell_label(cell: Cell) -> str:
+    """A cell in plain words: 'Share of work in closed informals 0.2, Stakeholders in closed informals excluded'."""
+    if not cell.levers:
+        return cell.label
+    return ", ".join(f"{analysis.lever_label(k)}: {str(v).replace('_', ' ')}" for k, v in cell.levers.items())
+
+
+def _record_points(rep: Report, issue_keys: list[str]) -> list | None:
+    """The scenario's coded record on the session axis, per provision in the stored order (None without one)."""
+    from sim.record import on_sessions
+
+    scenario = rep.manifest.get("config", {}).get("scenario", {})
+    if not scenario.get("record"):
+        return None
+    points = on_sessions([s["start"] for s in scenario.get("sessions", [])], scenario["record"])
+    return [points.get(k, []) for k in issue_keys]
 
 
 def _issue_labels(rep: Report) -> list[str] | None:

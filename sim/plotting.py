@@ -37,9 +37,18 @@ def _style():
     matplotlib.interactive(interactive)
 
 
-def text_trajectory(results, title: str = "") -> plt.Figure:
+def _draw_record(ax, points, first: bool) -> None:
+    """The coded texts of the record (black crosses) at their place on the session axis."""
+    if points:
+        ax.plot([p[0] for p in points], [p[1] for p in points], "x", ms=6, mew=1.8, color="black", ls="none",
+                label="recorded text (docs/RECORD.md)" if first else None, zorder=5, clip_on=False)
+
+
+def text_trajectory(results, title: str = "", record: list | None = None) -> plt.Figure:
     """The chair's draft per provision across sessions (median and 5-95% band over replicates), with bloc
-    positions (coloured ticks, right) and stakeholder-type ideals (grey markers, right) after the last session."""
+    positions (coloured ticks, right) and stakeholder-type ideals (grey markers, right) after the last session.
+    ``record``: per provision (in the world's order) a list of (session x, position, label) of the coded texts
+    (``sim.record.on_sessions``), drawn as black crosses beside the model."""
     w = results.world
     draft = results.draft
     r_, t1, k_ = draft.shape
@@ -64,12 +73,14 @@ def text_trajectory(results, title: str = "") -> plt.Figure:
                 if sel.any():
                     ax.plot([t1 - 0.25], [w.y[sel, j].mean()], marker="osv^D*"[g % 6], ms=4, color="0.35",
                             ls="none", label=t.key.replace("_", " ") if j == 0 else None)
+            _draw_record(ax, record[j] if record else None, first=not any(record[:j]) if record else False)
             ax.set_title(textwrap.fill(w.issue_labels[j], 26), loc="left")
             ax.set_ylim(0, 100)
-            ax.set_xticks(xs, ["start", *[k[:4] for k in w.session_keys]][:t1], rotation=60)
+            ax.set_xticks(xs, [str(x) for x in xs])
             ax.grid(axis="y", color="0.9", lw=0.6)
         fig.supylabel("position on the provision (0 narrow, rights-protective .. 100 broad)", fontsize=9)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.supxlabel("after session (0: the first draft)", fontsize=9, y=0.07)
+        handles, labels = _legend_entries(axes)
         fig.legend(handles, labels, loc="lower center", ncol=8, fontsize=8, bbox_to_anchor=(0.5, -0.02))
         fig.suptitle(title or f"Draft text per provision across sessions (R = {r_} replicates)", x=0.01, ha="left")
         fig.tight_layout(rect=(0, 0.06, 1, 0.97))
@@ -255,10 +266,20 @@ def accredited_mix(mix, group_label: str, replicates: int, n_orgs: int, title: s
     return fig
 
 
-def trajectories(cells, issue_labels, session_labels, title: str = "", min_span: float = 6.0) -> plt.Figure:
+def _legend_entries(axes):
+    """Legend handles and labels gathered over all panels, each label once."""
+    seen = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    return list(seen.values()), list(seen)
+
+
+def trajectories(cells, issue_labels, session_labels, title: str = "", min_span: float = EFFECT_SPAN,
+                 record: list | None = None) -> plt.Figure:
     """The draft per provision across sessions for chosen cells: median and 5-95% band over replicates.
-    ``cells`` is a list of (label, draft (R, T+1, K)). Each panel's axis is zoomed to the data (at least
-    ``min_span`` scale points), because rule effects on the text are a few points on a 0-100 scale."""
+    ``cells`` is a list of (label, draft (R, T+1, K)). Each panel's axis spans the data and the record (at least
+    ``min_span`` points; the label says the axes are not 0-100). ``record`` as in ``text_trajectory``."""
     k_ = len(issue_labels)
     with _style():
         cols = 5
@@ -275,16 +296,20 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
                 ax.fill_between(xs, lo, hi, color=colour, alpha=0.15, lw=0)
                 ax.plot(xs, mid, color=colour, lw=1.5, ls=LINESTYLES[c % len(LINESTYLES)],
                         label=textwrap.fill(label, 60) if j == 0 else None)
+            points = record[j] if record else []
+            _draw_record(ax, points, first=not any(record[:j]) if record else False)
             ax.set_title(textwrap.fill(issue_labels[j], 26), loc="left")
-            lo_all = min(np.nanpercentile(d[:, :, j], 5) for _, d in cells)
-            hi_all = max(np.nanpercentile(d[:, :, j], 95) for _, d in cells)
+            lo_all = min([np.nanpercentile(d[:, :, j], 5) for _, d in cells] + [p[1] for p in points])
+            hi_all = max([np.nanpercentile(d[:, :, j], 95) for _, d in cells] + [p[1] for p in points])
             centre, span = (lo_all + hi_all) / 2, max(hi_all - lo_all + 2.0, min_span)
-            ax.set_ylim(max(0.0, centre - span / 2), min(100.0, centre + span / 2))
-            ticks = ["start", *[s[:6] for s in session_labels]]
-            ax.set_xticks(range(len(ticks)), ticks, rotation=60)
+            low = min(max(0.0, centre - span / 2), 100.0 - span)
+            ax.set_ylim(max(0.0, low), min(100.0, max(0.0, low) + span))
+            ticks = list(range(len(session_labels) + 1))
+            ax.set_xticks(ticks, [str(x) for x in ticks])
             ax.grid(axis="y", color="0.9", lw=0.6)
-        fig.supylabel("position on the provision (scale 0 narrow .. 100 broad; axes zoomed)", fontsize=9)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.supylabel(f"position (0 narrow .. 100 broad; each axis spans at least {min_span:g} points, not 0-100)",
+                      fontsize=9)
+        handles, labels = _legend_entries(axes)
         fig.legend(handles, labels, loc="lower center", ncol=1, fontsize=8, bbox_to_anchor=(0.5, -0.01))
         r_ = min(d.shape[0] for _, d in cells)
         fig.suptitle(title or f"Draft text per provision (median and 5-95% band, R = {r_} replicates per cell)",
