@@ -302,6 +302,7 @@ class ScenarioConfig:
     name: str = "scenario"
     label: str = ""
     states_file: str = "states.csv"
+    record: str = ""              # the coded record of this negotiation's texts (sim/data/<file>), "" for none
     issues: list[IssueSpec] = field(default_factory=list)
     state_mapping: StateMapping = field(default_factory=StateMapping)
     blocs: list[BlocSpec] = field(default_factory=list)
