@@ -40,7 +40,7 @@ from sim.scenario import World
 
 # the rules preset (configs/rules/) that governs the COSP's sessions under each rule text
 RULE_PRESETS = {"open": "cosp_open", "ahc_modalities": "cosp_as_ahc", "two_thirds_override": "cosp_two_thirds_override",
-                "rule_17_2": "cosp_draft_rule_17", "consent_based": "cosp_consent_based",
+                "rule_17_2": "cosp_rule_17_2", "consent_based": "cosp_consent_based",
                 "limited_technical": "cosp_limited", "none": "cosp_none"}
 
 
