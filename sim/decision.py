@@ -65,8 +65,15 @@ def no_treaty_loss(budapest, theta, table: dict) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
+_SATURATED = 40.0   # |z| beyond which 0.5 (1 + tanh(z / 2)) is exactly 0 or 1 in double precision
+
+
 @njit(cache=True, inline="always")
 def _logistic(z):
+    if z > _SATURATED:
+        return 1.0
+    if z < -_SATURATED:
+        return 0.0
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
@@ -83,18 +90,23 @@ def _util(s, d, x, r, i):
 
 @njit(cache=True)
 def _blocker_pull(d, p, s, u0, cm_weight, threshold, noise, r, pull, prob):
-    """The chair's estimate of blocking (prob (N,)) and the pull towards expected blockers (pull (K,)) for row r."""
+    """The chair's estimate of blocking (prob (N,)) and the pull towards expected blockers (pull (K,)) for row r;
+    returns whether anyone is expected to block at all."""
     n_, k_ = s.shape
+    anyone = False
     for i in range(n_):
         prob[i] = _logistic((u0[r, i] - _util(s, d, p, r, i) - threshold) / noise)
+        anyone = anyone or prob[i] > 0.0
     for k in range(k_):
         num = 0.0
         den = 0.0
-        for i in range(n_):
-            w = prob[i] * cm_weight[i, k]
-            num += w * (p[r, i, k] - d[r, k])
-            den += w
+        if anyone:
+            for i in range(n_):
+                w = prob[i] * cm_weight[i, k]
+                num += w * (p[r, i, k] - d[r, k])
+                den += w
         pull[k] = num / den if den > 0.0 else 0.0
+    return anyone
 
 
 @njit(cache=True)
@@ -148,7 +160,8 @@ def package(d, p, s, u0, cm_weight, rounds, step, threshold, noise):
     pull, prob = np.empty(k_), np.empty(n_)
     for r in range(b_):
         for _ in range(rounds):
-            _blocker_pull(out, p, s, u0, cm_weight, threshold, noise, r, pull, prob)
+            if not _blocker_pull(out, p, s, u0, cm_weight, threshold, noise, r, pull, prob):
+                break                                   # nobody left to buy in: the package is final
             for k in range(k_):
                 out[r, k] = min(max(out[r, k] + step * pull[k], 0.0), 100.0)
     return out
