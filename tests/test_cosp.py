@@ -139,3 +139,14 @@ def test_the_chain_runs_the_protocol_under_the_adopted_rule_against_the_ahc_mode
                          np.arange(24))
     assert (leaning["access_rule"] != "rule_17_2").mean() > 0.5
     assert leaning["protocol_influence_all"].mean() > t.loc[sq, "protocol_influence_all"].mean()
+
+
+def test_the_rule_negotiation_is_reproducible_and_batched_equals_one_by_one(world, params, rules):
+    spec = CospSpec(limited_position=60.0)
+    pos, rule, _ = rules_negotiation(world, params, rules, spec, SEED, np.arange(6))
+    again, rule_again, _ = rules_negotiation(world, params, rules, spec, SEED, np.arange(6))
+    np.testing.assert_array_equal(pos, again)
+    np.testing.assert_array_equal(rule, rule_again)
+    for r in (0, 4):
+        alone, rule_alone, _ = rules_negotiation(world, params, rules, spec, SEED, [r])
+        assert alone[0] == pos[r] and rule_alone[0] == rule[r]

@@ -178,3 +178,13 @@ def test_a_no_treaty_table_without_a_budapest_status_names_it():
                                    {"budapest": {"party": 10.0, "none": 20.0}, "theta_slope": 2.0,
                                     "polar_slope": -1.0, "floor": 9.0})
     np.testing.assert_allclose(loss, [9.0, 21.0])     # max(9, 10 - 2 - 1), 20 + 2 - 1
+
+
+def test_a_more_tolerant_chair_suspends_a_subset_of_the_same_replicates(world, params, rules):
+    # the drafts up to the concluding session do not depend on the tolerance, so the objectors are the same
+    strict, lax, never = (Negotiation(world, replace(params, suspend_objectors=n), rules, SEED, R).run()
+                          for n in (5, 30, 1000))
+    concluding = list(world.session_kind).index(SessionKind.CONCLUDING)
+    s_strict, s_lax = strict.suspended_in == concluding, lax.suspended_in == concluding
+    assert not (s_lax & ~s_strict).any() and (never.suspended_in == -1).all()
+    np.testing.assert_array_equal(strict.draft[:, concluding], lax.draft[:, concluding])
