@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
     p_cmp.set_defaults(handler=_compare)
     _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
-           "target is missed", 64, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
+           "target is missed", 200, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
            ).set_defaults(handler=_validate)
     _study(sub, "calibrate", "fit the decision-stage thresholds, the signature threshold and the ratification "
            "baseline to the record; write configs/params/calibrated.yaml", 64,
