@@ -142,17 +142,75 @@ def saturation(z, scale, out, exponent):
 
 
 @njit(cache=True)
-def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_padded, group, eps, omega_max,
-                     kappa):
-    """The windows of window_sums and the Friedkin-Johnsen update of kernels.persuade, per row: all windows
-    (issue by issue), their sums, the saturating weights in one vectorised pass, then the update state by state.
-    Returns the positions (B,N,K), each row's mean message mass (B,) and movement sum |out - b| (B,)."""
+def _sorted_weights(base, relay, lobby, solo, ind, qsk_sorted, order, r, us, vs, ls):
+    """Row r's per-source exposures in per-issue sorted order, times credibility x focus and the solo scale."""
+    k_, o_ = order.shape
+    for k in range(k_):
+        for j in range(o_):
+            o = order[k, j]
+            q = solo[r, o] * qsk_sorted[k, j]
+            us[k, j] = base[r, o] * q
+            vs[k, j] = ind * relay[r, o] * q
+            ls[k, j] = lobby[r, o] * q
+
+
+@njit(cache=True)
+def _prefix_sorted(us, vs, ls, align_sorted, target_sorted, y_padded, c0, c1):
+    """Prefix sums over sorted sources of the weight us + vs * align_g + ls * target_g and of weight * y."""
+    g_, k_, o_ = align_sorted.shape
+    for g in range(g_):
+        for k in range(k_):
+            s0 = 0.0
+            s1 = 0.0
+            c0[g, k, 0] = 0.0
+            c1[g, k, 0] = 0.0
+            for j in range(o_):
+                wt = us[k, j] + vs[k, j] * align_sorted[g, k, j] + ls[k, j] * target_sorted[g, k, j]
+                s0 += wt
+                s1 += wt * y_padded[k, j]
+                c0[g, k, j + 1] = s0
+                c1[g, k, j + 1] = s1
+
+
+@njit(cache=True)
+def _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, member_coal, r, jm, js):
+    """Mass and weighted sum (G,C,K) of each coalition speaking jointly in row r (kernels.joint_sums)."""
+    jm[:] = 0.0
+    js[:] = 0.0
+    g_, k_ = align.shape[0], qsk.shape[1]
+    for m in range(members.shape[0]):
+        o = members[m]
+        scale = joint[r, o]
+        if scale == 0.0:
+            continue
+        c = member_coal[m]
+        for g in range(g_):
+            e = (base[r, o] + ind * relay[r, o] * align[g, o] + lobby[r, o] * target[g, o]) * scale
+            for k in range(k_):
+                wt = e * qsk[o, k]
+                jm[g, c, k] += wt
+                js[g, c, k] += wt * y[o, k]
+
+
+@njit(cache=True)
+def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
+                     target_sorted, qsk, qsk_sorted, order, y, y_padded, group, eps, eps_joint, members,
+                     member_coal, n_coal, omega_max, kappa, mu):
+    """Persuasion of a session, per row: the bounded-confidence windows of every source speaking alone (weights
+    of kernels.persuasion_weights times ``solo``), the joint positions of cross-sector coalitions (weights times
+    ``joint``, window ``eps_joint``: kernels.joint_sums), the saturating weight, the Friedkin-Johnsen update of
+    kernels.persuade around the ``anchor`` and the anchor's update (kernels.anchor_update, rate ``mu``).
+    Returns the positions (B,N,K), the anchors (B,N,K), each row's mean message mass (B,) and movement sum
+    |out - b| (B,)."""
     b_, n_, k_ = b.shape
     out = np.empty_like(b)
+    anchor_out = anchor.copy()
     mass_mean = np.zeros(b_)
     moved = np.zeros(b_)
     g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
     c0, c1 = np.empty((g_, k_, o_ + 1)), np.empty((g_, k_, o_ + 1))
+    us, vs, ls = np.empty((k_, o_)), np.empty((k_, o_)), np.empty((k_, o_))
+    jm, js = np.zeros((g_, max(n_coal, 1), k_)), np.zeros((g_, max(n_coal, 1), k_))
     lo = np.empty((k_, n_), np.int64)
     hi = np.empty((k_, n_), np.int64)
     mass = np.empty((k_, n_))
@@ -161,29 +219,41 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
     scratch = np.empty(k_ * n_, np.int64)
     for r in range(b_):
         silent = True                       # no stakeholder reaches this row (e.g. the 'none' counterfactual)
+        jointly = False
         for o in range(base.shape[1]):
-            if base[r, o] != 0.0 or relay[r, o] != 0.0:
+            if base[r, o] != 0.0 or relay[r, o] != 0.0 or lobby[r, o] != 0.0:
                 silent = False
-                break
-        if silent:                          # mass 0 everywhere: omega = 0 and the update is (1 - lam) x + lam b
+            if joint[r, o] != 0.0:
+                jointly = True
+        if silent:                          # mass 0 everywhere: omega = 0, the update is (1 - lam) a + lam b
             step = 0.0
             for i in range(n_):
                 for k in range(k_):
-                    v = (1.0 - lam[i, k]) * x[r, i, k] + lam[i, k] * b[r, i, k]
+                    v = (1.0 - lam[i, k]) * anchor[r, i, k] + lam[i, k] * b[r, i, k]
                     out[r, i, k] = v
                     step += abs(v - b[r, i, k])
             moved[r] = step
             continue
-        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1)
+        _sorted_weights(base, relay, lobby, solo, ind, qsk_sorted, order, r, us, vs, ls)
+        _prefix_sorted(us, vs, ls, align_sorted, target_sorted, y_padded, c0, c1)
+        if jointly:
+            _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, member_coal, r, jm, js)
         total = 0.0
         for k in range(k_):
             _windows(y_padded[k], b[r, :, k], eps[k], lo[k], hi[k])
             for i in range(n_):
                 g = group[i]
                 m = c0[g, k, hi[k, i]] - c0[g, k, lo[k, i]]
+                ws = c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]
+                if jointly:
+                    for c in range(n_coal):
+                        w = jm[g, c, k]
+                        if w > 0.0 and abs(js[g, c, k] / w - b[r, i, k]) < eps_joint[k]:
+                            m += w
+                            ws += js[g, c, k]
                 total += m
                 mass[k, i] = m / kappa
-                wsum[k, i] = (c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]) / m if m > 0 else np.nan
+                wsum[k, i] = ws / m if m > 0 else np.nan
         mass_mean[r] = total / (n_ * k_)
         saturation(mass.reshape(k_ * n_), omega_max, omega, scratch)
         step = 0.0
@@ -193,11 +263,13 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
                 w = omega[k * n_ + i]
                 ybar = wsum[k, i] if w > 0 else c
                 lk = lam[i, k]
-                v = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
+                v = (1.0 - lk) * anchor[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
                 out[r, i, k] = v
                 step += abs(v - c)
+                a = anchor[r, i, k] + mu * (lk * w * (ybar - c))
+                anchor_out[r, i, k] = min(max(a, 0.0), 100.0)
         moved[r] = step
-    return out, mass_mean, moved
+    return out, anchor_out, mass_mean, moved
 
 
 @njit(cache=True)
