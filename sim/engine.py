@@ -123,7 +123,7 @@ class Negotiation:
         share[present] = blocs
         self.lobby_bloc_share = share                                                        # (G,O), for metrics
         self.lobby_target = share / np.maximum(counts, 1)[:, None]                          # per delegation
-        self.target_sorted = self.sources.sort(self.lobby_target[:, :, None] * np.ones(w.n_issues))
+        self.target_sorted = self.sources.sort(self.lobby_target[:, :, None] * np.ones(w.n_issues))   # (G,K,O)
         self.sector = np.array([SECTOR[t] for t in w.org_type], dtype=np.int64)
         self.n_named = sum(not k.startswith("solo_") for k in w.coalition_keys)
         self.members = np.flatnonzero(w.coalition < self.n_named).astype(np.int64)
@@ -261,12 +261,13 @@ class Negotiation:
         chair_exp = chair_exp + lobby * self.lobby_chair
         self._chair_input[rows] = lobby * self.lobby_chair
         src = self.sources
-        p1, anchor1, mass, persuaded = fast.persuade_windows(
+        p1, mass, persuaded = fast.persuade_windows(   # updates ``anchor`` in place (a view when every row is active)
             anchor, b, self.lam, public + room, public, lobby, self.solo_scale[sel], self.joint_scale[sel], ind,
             w.bloc_alignment, self.lobby_target, self.bloc_align_sorted, self.target_sorted, self.qsk,
             self.qsk_sorted, src.order, w.y, self.y_padded, w.bloc, self.eps, self.eps_joint, self.members,
             self.member_coal, self.n_named, prm.stakeholder_weight_max, prm.saturation, prm.anchor_persistence)
-        self.anchor[sel] = anchor1
+        if not every:
+            self.anchor[rows] = anchor
         self.message_mass[rows, t] = mass
         self.informal_move[rows, t] = informal
         self.total_move[rows, t] = informal + persuaded

@@ -163,6 +163,17 @@ def gap_closed(world, text: np.ndarray, text_without: np.ndarray) -> np.ndarray:
     return np.where(gap0 > 0, (gap0 - gap1) / np.where(gap0 > 0, gap0, 1.0), np.nan)
 
 
+def row_nanmean(values: np.ndarray) -> np.ndarray:
+    """Mean of each row over its finite entries (NaN for a row with none), computed row by row so that a row's
+    value never depends on how many rows share its batch (numpy's axis reductions may vectorise differently)."""
+    out = np.full(len(values), np.nan)
+    for r, row in enumerate(values):
+        finite = row[np.isfinite(row)]
+        if len(finite):
+            out[r] = finite.mean()
+    return out
+
+
 def unmoved_asks(world, text: np.ndarray, text_without: np.ndarray, points: float = 1.0) -> np.ndarray:
     """Share of organisation asks that moved the text less than ``points`` towards the ask, (R,).
 

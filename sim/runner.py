@@ -142,13 +142,13 @@ def _magnitudes(w: World, names: list[str], text: np.ndarray) -> dict[str, np.nd
         for j, k in enumerate(w.issue_keys):
             out[f"effect_{k}"] = effect[:, j]
         closed = metrics.gap_closed(w, text[:, 0], none)
-        out["gap_closed"] = np.nanmean(closed, axis=1)
+        out["gap_closed"] = metrics.row_nanmean(closed)
         for g, key in enumerate(TYPE_KEYS):
             if (w.org_type == g).any():
-                out[f"gap_closed_{key}"] = np.nanmean(closed[:, w.org_type == g], axis=1)
+                out[f"gap_closed_{key}"] = metrics.row_nanmean(closed[:, w.org_type == g])
         for c, key in enumerate(w.coalition_keys):
             if not key.startswith("solo_") and (w.coalition == c).any():
-                out[f"gap_closed_coalition_{key}"] = np.nanmean(closed[:, w.coalition == c], axis=1)
+                out[f"gap_closed_coalition_{key}"] = metrics.row_nanmean(closed[:, w.coalition == c])
         out["asks_unmoved"] = metrics.unmoved_asks(w, text[:, 0], none)
     for key in TYPE_KEYS:
         if f"without_{key}" in names:

@@ -34,11 +34,13 @@ def _one_source(anchor, b, mu, lam=0.5, eps=15.0):
     y = np.array([[60.0]])
     src = kn.SortedSources.from_positions(y)
     one, zero = np.ones((1, 1)), np.zeros((1, 1))
-    return fast.persuade_windows(
-        np.array([[[anchor]]]), np.array([[[b]]]), np.array([[lam]]), np.array([[30.0]]), zero, zero, one, zero, 0.0,
+    a = np.array([[[anchor]]])
+    out, mass, moved = fast.persuade_windows(
+        a, np.array([[[b]]]), np.array([[lam]]), np.array([[30.0]]), zero, zero, one, zero, 0.0,
         zero, zero, np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), one, one, src.order, y, fast.pad_sorted(src.y_sorted),
         np.zeros(1, np.int64), np.array([eps]), np.array([eps]), np.zeros(0, np.int64), np.zeros(0, np.int64), 0,
         0.15, 15.0, mu)
+    return out, a, mass, moved                               # the anchor is updated in place
 
 
 def test_persuasion_accumulates_over_two_sessions_only_when_it_sticks():
@@ -207,3 +209,15 @@ def test_gap_closed_and_unmoved_asks_by_hand():
     np.testing.assert_allclose(metrics.gap_closed(w, with_, without)[0], [(12.5 - 7.75) / 12.5, (40 - 44.75) / 40])
     # asks: every (org, provision) (sigma 0.5 >= 1/2); only org 0 on the political provision gained >= 1 point
     assert metrics.unmoved_asks(w, with_, without)[0] == pytest.approx(3 / 4)
+
+
+def test_agent_views_show_the_anchor_and_the_lobbying_targets(world, params, rules):
+    from sim.agents import Organisation, StateDelegation
+    from sim.model import NegotiationModel
+
+    model = NegotiationModel(world, rules, params, seed=SEED)
+    model.step()
+    state = model.agents_by_type[StateDelegation][3]
+    np.testing.assert_array_equal(state.anchor, model.engine.anchor[0, 3])
+    targets = model.agents_by_type[Organisation][7].lobbying_targets
+    assert set(targets) == {*world.bloc_keys, "chair"} and sum(targets.values()) == pytest.approx(1.0)

@@ -199,11 +199,13 @@ def _fast_persuasion(c, omega_max=0.15, kappa=15.0):
     src = c["src"]
     k_ = c["y"].shape[1]
     members = np.flatnonzero(c["coalition"] < 2)
-    return fast.persuade_windows(
-        c["anchor"], c["b"], c["lam"], c["base"], c["relay"], c["lobby"], c["solo"], c["joint"], c["ind"], c["align"],
+    anchor = c["anchor"].copy()
+    out, mass_mean, moved = fast.persuade_windows(
+        anchor, c["b"], c["lam"], c["base"], c["relay"], c["lobby"], c["solo"], c["joint"], c["ind"], c["align"],
         c["target"], src.sort(c["align"][:, :, None] * np.ones(k_)), src.sort(c["target"][:, :, None] * np.ones(k_)),
         c["qsk"], src.sort(c["qsk"]), src.order, c["y"], fast.pad_sorted(src.y_sorted), c["group"], c["eps"],
         c["eps"] + 7.0, members, c["coalition"][members], 2, omega_max, kappa, c["mu"])
+    return out, anchor, mass_mean, moved
 
 
 @settings(max_examples=25, deadline=None)

@@ -142,21 +142,11 @@ def saturation(z, scale, out, exponent):
 
 
 @njit(cache=True)
-def _sorted_weights(base, relay, lobby, solo, ind, qsk_sorted, order, r, us, vs, ls):
-    """Row r's per-source exposures in per-issue sorted order, times credibility x focus and the solo scale."""
-    k_, o_ = order.shape
-    for k in range(k_):
-        for j in range(o_):
-            o = order[k, j]
-            q = solo[r, o] * qsk_sorted[k, j]
-            us[k, j] = base[r, o] * q
-            vs[k, j] = ind * relay[r, o] * q
-            ls[k, j] = lobby[r, o] * q
-
-
-@njit(cache=True)
-def _prefix_sorted(us, vs, ls, align_sorted, target_sorted, y_padded, c0, c1):
-    """Prefix sums over sorted sources of the weight us + vs * align_g + ls * target_g and of weight * y."""
+def _prefix_sorted(base, relay, lobby, solo, ind, qsk_sorted, order, align_sorted, target_sorted, y_padded, r,
+                   us, vs, ls, c0, c1):
+    """Row r's prefix sums over sorted sources of the weight us + vs * align_g + ls * target_g (c0) and of weight
+    * y (c1), per group and issue. us, vs, ls are the row's exposures (base, ind * relay, lobby) times solo scale
+    and credibility x focus in per-issue sorted order, gathered while the first group is summed."""
     g_, k_, o_ = align_sorted.shape
     for g in range(g_):
         for k in range(k_):
@@ -164,6 +154,13 @@ def _prefix_sorted(us, vs, ls, align_sorted, target_sorted, y_padded, c0, c1):
             s1 = 0.0
             c0[g, k, 0] = 0.0
             c1[g, k, 0] = 0.0
+            if g == 0:
+                for j in range(o_):
+                    o = order[k, j]
+                    q = solo[r, o] * qsk_sorted[k, j]
+                    us[k, j] = base[r, o] * q
+                    vs[k, j] = ind * relay[r, o] * q
+                    ls[k, j] = lobby[r, o] * q
             for j in range(o_):
                 wt = us[k, j] + vs[k, j] * align_sorted[g, k, j] + ls[k, j] * target_sorted[g, k, j]
                 s0 += wt
@@ -198,19 +195,22 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
                      member_coal, n_coal, omega_max, kappa, mu):
     """Persuasion of a session, per row: the bounded-confidence windows of every source speaking alone (weights
     of kernels.persuasion_weights times ``solo``), the joint positions of cross-sector coalitions (weights times
-    ``joint``, window ``eps_joint``: kernels.joint_sums), the saturating weight, the Friedkin-Johnsen update of
-    kernels.persuade around the ``anchor`` and the anchor's update (kernels.anchor_update, rate ``mu``).
-    Returns the positions (B,N,K), the anchors (B,N,K), each row's mean message mass (B,) and movement sum
-    |out - b| (B,)."""
+    ``joint``, window ``eps_joint``: kernels.joint_sums; ``align_sorted``, ``target_sorted`` (G,K,O) the bloc
+    alignment and lobbying share per delegation in per-issue sorted order), the saturating weight, the
+    Friedkin-Johnsen update of kernels.persuade around the ``anchor`` and the anchor's update
+    (kernels.anchor_update, rate ``mu``).
+    The anchors are updated in place. Returns the positions (B,N,K), each row's mean message mass (B,) and
+    movement sum |out - b| (B,)."""
     b_, n_, k_ = b.shape
     out = np.empty_like(b)
-    anchor_out = anchor.copy()
+    inv_kappa = 1.0 / kappa
     mass_mean = np.zeros(b_)
     moved = np.zeros(b_)
     g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
     c0, c1 = np.empty((g_, k_, o_ + 1)), np.empty((g_, k_, o_ + 1))
     us, vs, ls = np.empty((k_, o_)), np.empty((k_, o_)), np.empty((k_, o_))
     jm, js = np.zeros((g_, max(n_coal, 1), k_)), np.zeros((g_, max(n_coal, 1), k_))
+    jp, jw, jy = np.empty_like(jm), np.empty_like(jm), np.empty_like(jm)    # position, mass, sum of those heard
     lo = np.empty((k_, n_), np.int64)
     hi = np.empty((k_, n_), np.int64)
     mass = np.empty((k_, n_))
@@ -234,10 +234,21 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
                     step += abs(v - b[r, i, k])
             moved[r] = step
             continue
-        _sorted_weights(base, relay, lobby, solo, ind, qsk_sorted, order, r, us, vs, ls)
-        _prefix_sorted(us, vs, ls, align_sorted, target_sorted, y_padded, c0, c1)
+        _prefix_sorted(base, relay, lobby, solo, ind, qsk_sorted, order, align_sorted, target_sorted, y_padded, r,
+                       us, vs, ls, c0, c1)
+        n_on = 0
         if jointly:
             _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, member_coal, r, jm, js)
+            for cc in range(n_coal):                # the coalitions speaking jointly in this row, and where
+                heard = False
+                for g in range(g_):
+                    for k in range(k_):
+                        wj = jm[g, cc, k]
+                        jp[g, n_on, k] = js[g, cc, k] / wj if wj > 0.0 else np.inf
+                        jw[g, n_on, k] = wj
+                        jy[g, n_on, k] = js[g, cc, k]
+                        heard = heard or wj > 0.0
+                n_on += 1 if heard else 0
         total = 0.0
         for k in range(k_):
             _windows(y_padded[k], b[r, :, k], eps[k], lo[k], hi[k])
@@ -245,14 +256,12 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
                 g = group[i]
                 m = c0[g, k, hi[k, i]] - c0[g, k, lo[k, i]]
                 ws = c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]
-                if jointly:
-                    for c in range(n_coal):
-                        w = jm[g, c, k]
-                        if w > 0.0 and abs(js[g, c, k] / w - b[r, i, k]) < eps_joint[k]:
-                            m += w
-                            ws += js[g, c, k]
+                for cc in range(n_on):
+                    if abs(jp[g, cc, k] - b[r, i, k]) < eps_joint[k]:
+                        m += jw[g, cc, k]
+                        ws += jy[g, cc, k]
                 total += m
-                mass[k, i] = m / kappa
+                mass[k, i] = m * inv_kappa
                 wsum[k, i] = ws / m if m > 0 else np.nan
         mass_mean[r] = total / (n_ * k_)
         saturation(mass.reshape(k_ * n_), omega_max, omega, scratch)
@@ -263,13 +272,14 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
                 w = omega[k * n_ + i]
                 ybar = wsum[k, i] if w > 0 else c
                 lk = lam[i, k]
-                v = (1.0 - lk) * anchor[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
+                a = anchor[r, i, k]
+                v = (1.0 - lk) * a + lk * ((1.0 - w) * c + w * ybar)
                 out[r, i, k] = v
                 step += abs(v - c)
-                a = anchor[r, i, k] + mu * (lk * w * (ybar - c))
-                anchor_out[r, i, k] = min(max(a, 0.0), 100.0)
+                if mu != 0.0:
+                    anchor[r, i, k] = min(max(a + mu * (lk * w * (ybar - c)), 0.0), 100.0)
         moved[r] = step
-    return out, anchor_out, mass_mean, moved
+    return out, mass_mean, moved
 
 
 @njit(cache=True)
@@ -295,8 +305,9 @@ def _utility(s, centre, x, r, i):
 
 @njit(cache=True)
 def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
-    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). Returns the
-    positions (B,N,K) and each row's movement sum |out - p| (B,)."""
+    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). The blocs
+    (``starts``, ``counts``) must cover every state, contiguously and in order (the compromise is summed during the
+    bloc pass). Returns the positions (B,N,K) and each row's movement sum |out - p| (B,)."""
     b_, n_, k_ = p.shape
     out = p.copy()
     moved = np.zeros(b_)
@@ -306,8 +317,10 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
     for r in range(b_):
         q = out[r]
         for _ in range(rounds):
-            for bl in range(starts.shape[0]):
-                a, n = starts[bl], counts[bl]
+            for k in range(k_):
+                cm[k] = 0.0
+            for bl in range(starts.shape[0]):      # blocs are contiguous and in state order, so the compromise
+                a, n = starts[bl], counts[bl]      # sums accumulate in state order within the same pass
                 for k in range(k_):
                     means[k] = 0.0
                 for i in range(a, a + n):
@@ -318,11 +331,7 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
                 for i in range(a, a + n):
                     for k in range(k_):
                         q[i, k] = q[i, k] + cohesion[i, 0] * (means[k] - q[i, k])
-            for k in range(k_):
-                cm[k] = 0.0
-            for i in range(n_):
-                for k in range(k_):
-                    cm[k] += q[i, k] * cm_weight[i, k]
+                        cm[k] += q[i, k] * cm_weight[i, k]
             for k in range(k_):
                 cm[k] = cm[k] / wsum[k]
             for i in range(n_):
