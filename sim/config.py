@@ -63,8 +63,9 @@ class Params:
                                      "epsilon on technical provisions (scale points)")
     stakeholder_weight_max: float = _p(0.15, (0, 1), (0.05, 0.3), "[ASSUMP]",
                                        "Omega_max: saturating weight of stakeholder messages")
-    saturation: float = _p(40.0, (1e-6, 1e6), (15, 120), "[ASSUMP] LITERATURE §8.4: the default access level "
-                           "mid-curve (median message mass ~40 with lobbying and joint coalitions)",
+    saturation: float = _p(30.0, (1e-6, 1e6), (10, 90), "[ASSUMP] LITERATURE §8.4: the default access level "
+                           "mid-curve (median message mass per state and provision ~28 with lobbying and joint "
+                           "coalitions; range x0.3-x3)",
                            "kappa: message mass at which the weight reaches 63% of its maximum")
     plenary_exposure: float = _p(0.3, (0, 10), (0.1, 0.6), "[ASSUMP]", "psi_pl: exposure per plenary statement")
     written_exposure: float = _p(0.1, (0, 10), (0.05, 0.3), "[ASSUMP]", "psi_w: exposure per written submission")
