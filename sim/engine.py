@@ -93,6 +93,7 @@ class Negotiation:
         self.eps = np.where(w.technical, prm.confidence_technical, prm.confidence_political)
         self.sources = kn.SortedSources.from_positions(w.y)
         self.y_padded = fast.pad_sorted(self.sources.y_sorted)
+        self.y_table = fast.bucket_table(self.y_padded)
         self.qsk = w.credibility * w.sigma * w.n_issues                                   # (O,K)
         self.qsk_sorted = self.sources.sort(self.qsk)                                     # (K,O)
         self.bloc_align_sorted = self.sources.sort(w.bloc_alignment[:, :, None] * np.ones(w.n_issues))  # (nb,K,O)
@@ -264,7 +265,7 @@ class Negotiation:
         p1, mass, persuaded = fast.persuade_windows(   # updates ``anchor`` in place (a view when every row is active)
             anchor, b, self.lam, public + room, public, lobby, self.solo_scale[sel], self.joint_scale[sel], ind,
             w.bloc_alignment, self.lobby_target, self.bloc_align_sorted, self.target_sorted, self.qsk,
-            self.qsk_sorted, src.order, w.y, self.y_padded, w.bloc, self.eps, self.eps_joint, self.members,
+            self.qsk_sorted, src.order, w.y, self.y_padded, self.y_table, w.bloc, self.eps, self.eps_joint, self.members,
             self.member_coal, self.n_named, prm.stakeholder_weight_max, prm.saturation, prm.anchor_persistence)
         if not every:
             self.anchor[rows] = anchor

@@ -33,11 +33,11 @@ def _one_source(anchor, b, mu, lam=0.5, eps=15.0):
     """The compiled kernel on 1 state, 1 organisation (at 60, weight 30 = exposure 30 x qsk 1), 1 provision."""
     y = np.array([[60.0]])
     src = kn.SortedSources.from_positions(y)
-    one, zero = np.ones((1, 1)), np.zeros((1, 1))
+    one, zero, padded = np.ones((1, 1)), np.zeros((1, 1)), fast.pad_sorted(src.y_sorted)
     a = np.array([[[anchor]]])
     out, mass, moved = fast.persuade_windows(
         a, np.array([[[b]]]), np.array([[lam]]), np.array([[30.0]]), zero, zero, one, zero, 0.0,
-        zero, zero, np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), one, one, src.order, y, fast.pad_sorted(src.y_sorted),
+        zero, zero, np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), one, one, src.order, y, padded, fast.bucket_table(padded),
         np.zeros(1, np.int64), np.array([eps]), np.array([eps]), np.zeros(0, np.int64), np.zeros(0, np.int64), 0,
         0.15, 15.0, mu)
     return out, a, mass, moved                               # the anchor is updated in place

@@ -127,6 +127,21 @@ def test_branchless_window_search_equals_searchsorted_for_any_number_of_sources(
     np.testing.assert_array_equal(hi, np.maximum(expected_lo, np.searchsorted(y, col + eps, side="left")))
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 700), st.floats(0.0, 120))
+def test_bucket_table_windows_equal_searchsorted(seed, o_, eps):
+    rng = np.random.default_rng(seed)
+    y = np.sort(np.round(rng.uniform(0, 100, o_), rng.integers(0, 3)))   # ties, sources at 0 and 100
+    y[0], y[-1] = 0.0, 100.0 if o_ > 1 else y[0]
+    padded = fast.pad_sorted(y[None])[0]
+    col = np.concatenate([np.round(rng.uniform(-130, 230, 60), 0), y[:5] + eps, y[:5] - eps, [-eps, 100 + eps]])
+    lo, hi = np.empty(len(col), np.int64), np.empty(len(col), np.int64)
+    fast._windows_by_table(padded, fast.bucket_table(padded[None])[0], col, eps, lo, hi)
+    expected_lo = np.searchsorted(y, col - eps, side="right")
+    np.testing.assert_array_equal(lo, expected_lo)
+    np.testing.assert_array_equal(hi, np.maximum(expected_lo, np.searchsorted(y, col + eps, side="left")))
+
+
 @pytest.mark.parametrize("low, high, ulps", [(0.0, 50.0, 1), (0.0, 1e-3, 1), (-1.0, 0.0, 2)])
 def test_saturation_is_within_an_ulp_or_two_of_expm1(low, high, ulps):
     rng = np.random.default_rng(3)
@@ -199,11 +214,11 @@ def _fast_persuasion(c, omega_max=0.15, kappa=15.0):
     src = c["src"]
     k_ = c["y"].shape[1]
     members = np.flatnonzero(c["coalition"] < 2)
-    anchor = c["anchor"].copy()
+    anchor, padded = c["anchor"].copy(), fast.pad_sorted(src.y_sorted)
     out, mass_mean, moved = fast.persuade_windows(
         anchor, c["b"], c["lam"], c["base"], c["relay"], c["lobby"], c["solo"], c["joint"], c["ind"], c["align"],
         c["target"], src.sort(c["align"][:, :, None] * np.ones(k_)), src.sort(c["target"][:, :, None] * np.ones(k_)),
-        c["qsk"], src.sort(c["qsk"]), src.order, c["y"], fast.pad_sorted(src.y_sorted), c["group"], c["eps"],
+        c["qsk"], src.sort(c["qsk"]), src.order, c["y"], padded, fast.bucket_table(padded), c["group"], c["eps"],
         c["eps"] + 7.0, members, c["coalition"][members], 2, omega_max, kappa, c["mu"])
     return out, anchor, mass_mean, moved
 

@@ -69,6 +69,42 @@ def _windows(yk, col, e, lo, hi):
         hi[i] = max(lo[i], hi[i])
 
 
+BUCKETS = 1024  # buckets of the 0-100 scale in the lookup table of the persuasion windows
+
+
+def bucket_table(y_padded: np.ndarray) -> np.ndarray:
+    """Per issue, the number of sorted sources below the lower edge of each of BUCKETS equal buckets of [0, 100),
+    (K, BUCKETS): the start of the scan in _windows_by_table."""
+    edges = np.arange(BUCKETS) * (100.0 / BUCKETS)
+    return np.stack([np.searchsorted(row, edges, side="left") for row in y_padded]).astype(np.int64)
+
+
+@njit(cache=True, inline="always")
+def _count_from(yk, table_k, v, strict):
+    """Sources with y <= v (y < v if ``strict``): start at the count below a bucket edge at or under v, then step."""
+    b = int(v * (BUCKETS / 100.0)) - 1 if v > 0.0 else 0   # one bucket back: the edge is surely <= v
+    b = min(max(b, 0), BUCKETS - 1)
+    n = table_k[b]
+    if strict:
+        while yk[n] < v:
+            n += 1
+    else:
+        while yk[n] <= v:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _windows_by_table(yk, table_k, col, e, lo, hi):
+    """The windows of _windows (lo = first source with y > c - e, hi = first with y >= c + e, hi >= lo) by a bucket
+    table and a short scan (sources are on [0, 100]; the padding +inf ends every scan). Same windows (tested)."""
+    for i in range(col.shape[0]):
+        p = _count_from(yk, table_k, col[i] - e, False)
+        q = _count_from(yk, table_k, col[i] + e, True)
+        lo[i] = p
+        hi[i] = max(p, q)
+
+
 @njit(cache=True)
 def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1):
     g_, k_, o_ = align_sorted.shape
@@ -191,12 +227,13 @@ def _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, 
 
 @njit(cache=True)
 def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
-                     target_sorted, qsk, qsk_sorted, order, y, y_padded, group, eps, eps_joint, members,
+                     target_sorted, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
                      member_coal, n_coal, omega_max, kappa, mu):
     """Persuasion of a session, per row: the bounded-confidence windows of every source speaking alone (weights
     of kernels.persuasion_weights times ``solo``), the joint positions of cross-sector coalitions (weights times
     ``joint``, window ``eps_joint``: kernels.joint_sums; ``align_sorted``, ``target_sorted`` (G,K,O) the bloc
-    alignment and lobbying share per delegation in per-issue sorted order), the saturating weight, the
+    alignment and lobbying share per delegation in per-issue sorted order; ``table`` from bucket_table(y_padded)),
+    the saturating weight, the
     Friedkin-Johnsen update of kernels.persuade around the ``anchor`` and the anchor's update
     (kernels.anchor_update, rate ``mu``).
     The anchors are updated in place. Returns the positions (B,N,K), each row's mean message mass (B,) and
@@ -251,7 +288,7 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
                 n_on += 1 if heard else 0
         total = 0.0
         for k in range(k_):
-            _windows(y_padded[k], b[r, :, k], eps[k], lo[k], hi[k])
+            _windows_by_table(y_padded[k], table[k], b[r, :, k], eps[k], lo[k], hi[k])
             for i in range(n_):
                 g = group[i]
                 m = c0[g, k, hi[k, i]] - c0[g, k, lo[k, i]]
