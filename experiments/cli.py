@@ -1,6 +1,8 @@
 """The ``plenary`` command: thin entry points that compose a config and call an importable ``run``.
 
     plenary run [override ...]      e.g. plenary run rules=cosp_draft_rule_17 seed=7 replicates=200
+    plenary run --cfg [override ...] the composed config, nothing run
+    plenary list [section]          presets (scenario, rules, params, experiment) and rule levers' values
     plenary sweep [override ...]    e.g. plenary sweep experiment=cosp_access hydra/launcher=joblib
     plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
@@ -18,11 +20,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hydra.errors import HydraException
-from omegaconf.errors import OmegaConfBaseException
-
-from sim.config import ConfigError
-
 USAGE_EXIT = 2
 
 
@@ -39,17 +36,50 @@ def _explain(exc: BaseException) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _compile_notice() -> None:
+    """Say so when the compiled kernels are not cached for this source yet (the first run on a machine, or after
+    the kernels changed): numba then compiles for ~30 s before any replicate runs, which would look like a hang."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("sim.core.fast")
+    if spec is None or spec.origin is None:
+        return
+    source = Path(spec.origin)
+    index = list((source.parent / "__pycache__").glob(f"{source.stem}.*.nbi"))
+    if not index or max(p.stat().st_mtime for p in index) < source.stat().st_mtime:
+        print("plenary: compiling the engine for this machine (first run only, about 30 s) ...", file=sys.stderr,
+              flush=True)
+
+
 def _run(args) -> int:
     from experiments.config import load
+
+    cfg = load(args.overrides)
+    if args.cfg:                                       # the composed, validated config; nothing is run
+        from omegaconf import OmegaConf
+
+        print(OmegaConf.to_yaml(OmegaConf.structured(cfg)), end="")
+        return 0
+    _compile_notice()
     from experiments.run import run
 
-    run(load(args.overrides))
+    run(cfg, formats=tuple(args.format))
+    return 0
+
+
+def _list(args) -> int:
+    from experiments.listing import render
+
+    print(render(args.what), end="")
     return 0
 
 
 def _sweep(args) -> int:
     from experiments.sweep import sweep
 
+    if not args.dry_run:
+        _compile_notice()
     outcome = sweep(args.overrides, progress=not args.quiet, dry_run=args.dry_run)
     return 1 if outcome.failed else 0
 
@@ -131,8 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_run = sub.add_parser("run", help="run a scenario (default: the AHC cybercrime negotiation) and chart it",
                            description="Hydra overrides: group=option (rules=open_door) or key=value (seed=7, "
                            "replicates=200, rules.informal_share=0.8, params.susceptibility=0.5).")
+    p_run.add_argument("--cfg", action="store_true", help="print the composed, validated config and stop")
+    p_run.add_argument("--format", action="append", choices=("parquet", "csv"), default=["parquet"],
+                       help="table formats to write (repeatable; parquet always; csv beside it)")
     p_run.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_run.set_defaults(handler=_run)
+    p_list = sub.add_parser("list", help="presets (scenarios, rules, params, experiments) and rule values")
+    p_list.add_argument("what", nargs="?", default="all", choices=("all", "scenario", "rules", "params",
+                                                                   "experiment", "levers"),
+                        help="one section only (default: all)")
+    p_list.set_defaults(handler=_list)
     p_sweep = sub.add_parser("sweep", help="run a grid of participation rules (Hydra multirun), resumable",
                              description="Hydra overrides; comma lists sweep (rules.informal_share=0.2,0.5,0.8). "
                              "Presets: experiment=cosp_access | speaking_time | closed_door | ahc_counterfactuals. "
@@ -156,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
     p_cmp.set_defaults(handler=_compare)
     _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
-           "target is missed", 64, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
+           "target is missed", 200, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
            ).set_defaults(handler=_validate)
     _study(sub, "calibrate", "fit the decision-stage thresholds, the signature threshold and the ratification "
            "baseline to the record; write configs/params/calibrated.yaml", 64,
@@ -179,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # imported here, after parsing, so that --help stays quick; charts are files here (notebooks keep inline)
+    import matplotlib
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import ConfigError
+
+    matplotlib.use("Agg")
     try:
         return args.handler(args)
     except ConfigError as exc:
