@@ -343,24 +343,30 @@ def _utility(s, centre, x, r, i):
 @njit(cache=True)
 def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
     """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). The blocs
-    (``starts``, ``counts``) must cover every state, contiguously and in order (the compromise is summed during the
-    bloc pass). Returns the positions (B,N,K) and each row's movement sum |out - p| (B,)."""
+    (``starts``, ``counts``) must cover every state, contiguously and in order: the compromise is summed during the
+    bloc pass, and each round's concession is applied bloc by bloc at the start of the next round's pass (every
+    state's step is its own, so the order does not change a number). Returns the positions (B,N,K) and each row's
+    movement sum |out - p| (B,)."""
     b_, n_, k_ = p.shape
     out = p.copy()
     moved = np.zeros(b_)
     wsum = _column_sums(cm_weight)
     means = np.empty(k_)
     cm = np.empty(k_)
+    cm_next = np.empty(k_)
     for r in range(b_):
         q = out[r]
-        for _ in range(rounds):
+        for t in range(rounds):
             for k in range(k_):
-                cm[k] = 0.0
+                cm_next[k] = 0.0
             for bl in range(starts.shape[0]):      # blocs are contiguous and in state order, so the compromise
                 a, n = starts[bl], counts[bl]      # sums accumulate in state order within the same pass
                 for k in range(k_):
                     means[k] = 0.0
                 for i in range(a, a + n):
+                    if t > 0:                      # the previous round's concession (each state on its own)
+                        for k in range(k_):
+                            q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])
                     for k in range(k_):
                         means[k] += q[i, k]
                 for k in range(k_):
@@ -368,9 +374,10 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
                 for i in range(a, a + n):
                     for k in range(k_):
                         q[i, k] = q[i, k] + cohesion[i, 0] * (means[k] - q[i, k])
-                        cm[k] += q[i, k] * cm_weight[i, k]
+                        cm_next[k] += q[i, k] * cm_weight[i, k]
             for k in range(k_):
-                cm[k] = cm[k] / wsum[k]
+                cm[k] = cm_next[k] / wsum[k]
+        if rounds > 0:                             # the last round's concession
             for i in range(n_):
                 for k in range(k_):
                     q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])
