@@ -158,5 +158,5 @@ def test_ctrl_c_and_sigterm_save_the_finished_cells_and_the_sweep_resumes_to_the
         code, text = _interrupt(tmp_path, args, signal.SIGTERM, after=1)
         assert code == 143 and "Traceback" not in text and "interrupted by SIGTERM" in text, text
         assert len(saved) < len(sw.finished(tmp_path)) <= 6
-    assert main(args) == 0
+    assert main(["sweep", *args]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"), reference, check_exact=True)
