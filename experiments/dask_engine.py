@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import shlex
 import signal
 import sys
@@ -221,12 +222,13 @@ def launch(p: Plan, todo: set[str], folder: Path) -> int | None:
     futures, cells, saved = {}, {}, set()
     code = None
     with _signals():
+        resolved = _in_background(configs(p, todo))   # resolved while the cluster starts
         try:
             with connect(spec, len(todo), folder) as (client, where):
                 print(f"plenary sweep: {len(todo)} cells on {where}", file=sys.stderr, flush=True)
                 done = as_completed([], loop=client.loop, raise_errors=False)
                 try:
-                    for i, (cell, cfg) in enumerate(configs(p, todo)):
+                    for i, (cell, cfg) in enumerate(resolved):
                         if (folder / "cells" / cell.id / CELL_DONE).exists():
                             continue                  # finished meanwhile by another process
                         f = client.submit(compute, cfg, cell, key=f"plenary-cell-{cell.id}-{token}", pure=False,
@@ -244,6 +246,30 @@ def launch(p: Plan, todo: set[str], folder: Path) -> int | None:
             if code and not futures:
                 print(f"plenary sweep: {stop.why} before any cell was sent", file=sys.stderr, flush=True)
     return code
+
+
+def _in_background(items: Iterator) -> Iterator:
+    """Consume ``items`` in a thread (the cell configs, ~35 ms each, while the workers start); yield them here,
+    re-raising any error (a ConfigError) in this thread."""
+    ready: queue.Queue = queue.Queue()
+    end = object()
+
+    def produce():
+        try:
+            for item in items:
+                ready.put(item)
+        except BaseException as exc:          # handed to the consumer
+            ready.put(exc)
+        ready.put(end)
+
+    def consume():
+        while (item := ready.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    threading.Thread(target=produce, name="plenary-configs", daemon=True).start()   # now, not at the first next()
+    return consume()
 
 
 def _collect(done, cells, folder: Path, saved: set[str], fail_fast: bool) -> None:
