@@ -240,7 +240,7 @@ def launch(p: Plan, todo: set[str], folder: Path) -> int | None:
                 except Interrupted as stop:
                     _hold_signals()
                     code = stop.code
-                    _stop(client, futures, cells, folder, saved, stop.why)
+                    _stop(client, futures, cells, folder, saved, stop.why, len(todo), spec.address is not None)
         except Interrupted as stop:                   # while the cluster was starting or shutting down
             code = stop.code
             if code and not futures:
@@ -301,8 +301,9 @@ def _wait(client, done, cells, folder: Path, saved: set[str], spec: DaskSpec, fa
         time.sleep(POLL_SECONDS)
 
 
-def _stop(client, futures: dict, cells: dict, folder: Path, saved: set[str], why: str) -> None:
-    """Cancel what is not finished, save what is, and say how many cells were running or queued."""
+def _stop(client, futures: dict, cells: dict, folder: Path, saved: set[str], why: str, todo: int,
+          external: bool) -> None:
+    """Cancel what is not finished, save what is, and say which cells were running and how many were queued."""
     pending = [f for f in futures.values() if not f.done()]
     running = set()
     with contextlib.suppress(Exception):
@@ -313,7 +314,11 @@ def _stop(client, futures: dict, cells: dict, folder: Path, saved: set[str], why
         if f.status == "finished" and cell.id not in saved:
             _save(folder, cell, f.result())
             saved.add(cell.id)
-    queued = len(pending) - len(running)
-    print(f"plenary sweep: {why}; {len(saved)} cells saved this run, {len(pending)} not finished "
-          f"({len(running)} were running, {queued} queued; all cancelled). Run the same command to resume.",
-          file=sys.stderr, flush=True)
+    failed = sum(f.status == "error" for f in futures.values())
+    unsent = todo - len(futures)
+    names = "; ".join(sorted(cells[k].label for k in running))
+    print(f"plenary sweep: {why}. {len(saved)} cells saved this run; not finished: {len(running)} running"
+          f"{f' ({names})' if names else ''}, {len(pending) - len(running)} queued, {unsent} not sent"
+          f"{f', {failed} failed' if failed else ''}. All cancelled"
+          f"{' (a running cell finishes on its worker and is dropped)' if external else ''}."
+          " Run the same command to resume.", file=sys.stderr, flush=True)

@@ -110,7 +110,7 @@ def test_no_worker_for_too_long_ends_the_sweep_instead_of_waiting_for_ever(tmp_p
     assert time.monotonic() - started < 60
     assert len(out.failed) == 6 and out.table.empty and not (tmp_path / "cells").exists()
     err = capsys.readouterr().err
-    assert "no dask worker connected for 2 s" in err and "6 not finished (0 were running, 6 queued" in err
+    assert "no dask worker connected for 2 s" in err and "not finished: 0 running, 6 queued, 0 not sent" in err
 
 
 @pytest.mark.parametrize(("override", "message"), [
