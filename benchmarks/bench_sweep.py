@@ -5,12 +5,15 @@ Hydra's joblib launcher and once with ``engine=dask`` (a LocalCluster), from an 
 For each: the wall time of the whole ``sweep()`` call (plan, start-up, cells, table), the compute time (the sum of
 the cells' own ``seconds`` in ``cell.json``: the simulation itself), and the per-cell overhead, counted in worker
 time: (wall x workers - compute) / cells, i.e. what each cell costs beyond its simulation, with the fixed start-up
-spread over the cells. Also: one Hydra compose (what the Hydra launchers pay per job, in the launching process),
-the machine, its load before and after, and the date.
+spread over the cells. On a loaded machine wall times stretch, so the same overhead is also given in CPU time,
+which load does not stretch: (CPU of this process and its workers during the sweep - CPU of the same cells run
+one after the other in one warm process) / cells. Also: one Hydra compose (what the Hydra launchers pay per job,
+in the launching process), the machine, its load before and after, and the date.
 
     python benchmarks/bench_sweep.py                 # both engines, full size (a few minutes on 2 cores)
     python benchmarks/bench_sweep.py --quick         # 20 replicates per cell
     python benchmarks/bench_sweep.py --per-agent     # also the mesa.batch_run per-agent estimate (issue 3)
+    python benchmarks/bench_sweep.py --no-cpu        # skip the one-process CPU reference of the cells
 
 Prints a table and writes benchmarks/results/bench_sweep.json.
 """
@@ -21,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -52,18 +56,51 @@ def one(engine: str, workers: int, quick: bool) -> dict:
         overrides = ["experiment=cosp_access", *(o.format(workers=workers) for o in ENGINES[engine]),
                      f"sweep.dir={folder}"] + (["replicates=20"] if quick else [])
         load_before = os.getloadavg()
+        cpu0 = _cpu()
         t0 = time.perf_counter()
         out = sweep(overrides, progress=False)
         wall = time.perf_counter() - t0
+        _reap_joblib_workers()
+        cpu = _cpu() - cpu0
         load_after = os.getloadavg()
         cells = sorted(out.table["cell"].unique())
         compute = sum(json.loads((folder / "cells" / c / "cell.json").read_text())["seconds"] for c in cells)
     n = len(cells)
     return {"engine": engine, "workers": workers, "cells": n, "replicates": len(out.table),
             "wall_s": round(wall, 1), "compute_s": round(compute, 1),
-            "overhead_per_cell_s": round((wall * workers - compute) / n, 3),
+            "overhead_per_cell_s": round((wall * workers - compute) / n, 3), "cpu_s": round(cpu, 1),
             "replicates_per_s": round(len(out.table) / wall, 1),
             "load_1min_before": round(load_before[0], 2), "load_1min_after": round(load_after[0], 2)}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the workers, once shut down)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _reap_joblib_workers() -> None:
+    """Shut down joblib's reusable loky workers so that their CPU time is counted (dask's end with the sweep)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+
+
+def cells_cpu_seconds(quick: bool) -> float:
+    """CPU seconds of every cosp_access cell run one after the other in this (warm) process: the simulation only."""
+    from experiments import sweep as sw
+    from experiments.dask_engine import configs
+
+    p = sw.plan(["experiment=cosp_access"] + (["replicates=20"] if quick else []))
+    todo = list(configs(p, {c.id for c in p.cells}))
+    total = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        sw.run_cell(todo[0][1], todo[0][0], Path(tmp) / "warm-up")          # world built, kernels loaded
+        for cell, cfg in todo:
+            t0 = time.process_time()
+            sw.run_cell(cfg, cell, Path(tmp) / cell.id)
+            total += time.process_time() - t0
+    return total
 
 
 def hydra_compose_seconds() -> float:
@@ -99,6 +136,11 @@ def main(quick: bool = False, with_per_agent: bool = False) -> dict:
            "preset": "cosp_access" + (" (replicates=20)" if quick else ""),
            "hydra_compose_per_job_s": hydra_compose_seconds(),
            "runs": [one(engine, workers, quick) for engine in ENGINES]}
+    if "--no-cpu" not in sys.argv:
+        cells_cpu = cells_cpu_seconds(quick)
+        res["cells_cpu_s_one_process"] = round(cells_cpu, 1)
+        for r in res["runs"]:
+            r["cpu_overhead_per_cell_s"] = round((r["cpu_s"] - cells_cpu) / r["cells"], 3)
     if with_per_agent:
         res["mesa_batch_run_per_agent_sample"] = per_agent()
     return res
@@ -108,11 +150,13 @@ def table(res: dict) -> str:
     m = res["machine"]
     lines = [f"{res['preset']} on {m['cores']} cores ({m['cpu']}), {res['date_utc']} UTC",
              f"one Hydra compose: {res['hydra_compose_per_job_s']} s",
-             "| engine | workers | cells | wall s | compute s | overhead per cell s | replicates/s | load before/after |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"the cells alone, one after the other in one process: {res.get('cells_cpu_s_one_process', '-')} CPU s",
+             "| engine | workers | cells | wall s | compute s | overhead per cell s | CPU s | CPU overhead per cell s "
+             "| replicates/s | load before/after |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['engine']} | {r['workers']} | {r['cells']} | {r['wall_s']} | {r['compute_s']} | "
-              f"{r['overhead_per_cell_s']} | {r['replicates_per_s']} | {r['load_1min_before']} / {r['load_1min_after']} |"
-              for r in res["runs"]]
+              f"{r['overhead_per_cell_s']} | {r['cpu_s']} | {r.get('cpu_overhead_per_cell_s', '-')} | "
+              f"{r['replicates_per_s']} | {r['load_1min_before']} / {r['load_1min_after']} |" for r in res["runs"]]
     return "\n".join(lines)
 
 

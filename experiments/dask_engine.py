@@ -111,7 +111,7 @@ def _jobqueue(spec: DaskSpec, folder: Path):
                 *(f"export {var}=1" for var in BLAS_ENV)]
     kwargs = {"cores": 1, "processes": 1, "memory": spec.memory, "queue": spec.queue, "account": spec.account,
               "walltime": spec.walltime, "python": sys.executable, "log_directory": str(folder / "logs"),
-              "scheduler_options": {"dashboard_address": None}, "job_name": "plenary-dask"}
+              "job_name": "plenary-dask"}
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     job = dict(spec.job)
     kwargs["job_script_prologue"] = prologue + list(job.pop("job_script_prologue", []) or [])
@@ -119,7 +119,8 @@ def _jobqueue(spec: DaskSpec, folder: Path):
     try:
         return getattr(dask_jobqueue, JOBQUEUE[spec.cluster])(**kwargs)
     except (TypeError, ValueError) as exc:
-        raise ConfigError("dask.job", f"dask-jobqueue refused the {spec.cluster} job settings: {exc}",
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError("dask.job", f"dask-jobqueue refused the {spec.cluster} job settings: {why}",
                           f"the keywords of dask_jobqueue.{JOBQUEUE[spec.cluster]}") from None
 
 

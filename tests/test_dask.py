@@ -118,10 +118,12 @@ def test_no_worker_for_too_long_ends_the_sweep_instead_of_waiting_for_ever(tmp_p
     ("dask.cluster=slurmm", "dask.cluster: unknown value 'slurmm' (allowed: local | slurm | pbs | sge)"),
     ("dask.cluster=slurm", "dask.workers: the number of workers to start as slurm jobs is required"),
     ("dask.address=tcp://127.0.0.1:9", "dask.address: no dask scheduler answers at tcp://127.0.0.1:9"),
+    ("dask.cluster=slurm dask.workers=1 +dask.job.bogus=1",
+     "dask.job: dask-jobqueue refused the slurm job settings: Got unexpected keyword argument 'bogus'"),
 ])
 def test_a_bad_engine_configuration_is_one_clear_message_and_exit_2(tmp_path, capsys, override, message):
     extra = [] if override.startswith("engine=") else ["engine=dask"]
-    code = main(["sweep", "--quiet", *GRID, *extra, override, f"sweep.dir={tmp_path}"])
+    code = main(["sweep", "--quiet", *GRID, *extra, *override.split(), f"sweep.dir={tmp_path}"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "cells").exists() and not (tmp_path / "results.parquet").exists()
