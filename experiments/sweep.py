@@ -71,6 +71,7 @@ from .ledger import CELL_DONE, finished
 __all__ = ["Cell", "Plan", "SweepOutcome", "cell_id", "combine", "finished", "plan", "run_cell", "run_one", "sweep",
            "verify"]
 NOT_RESULTS = ("run_dir", "chunk_size", "sweep")   # keys that do not change a cell's results
+GRACE_S = 60.0     # once every cell is on disk, how long to let a launcher finish its own wait before leaving it
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
@@ -428,17 +429,25 @@ def _launch(overrides: list[str], folder: Path, pending: list[Cell]) -> None:
     extra = [f"hydra.sweep.dir={shlex.quote(str(folder / '.hydra'))}", "hydra.sweep.subdir=${hydra.job.num}",
              "hydra.output_subdir=null", "hydra/job_logging=disabled", "hydra/hydra_logging=disabled"]
     argv = sys.argv
+    validate, split = BasicSweeper.validate_batch_is_legal, BasicSweeper.split_arguments
+
+    def restore() -> None:
+        BasicSweeper.validate_batch_is_legal, BasicSweeper.split_arguments = validate, staticmethod(split)
+        sys.argv = argv
+
+    def only_pending(parsed, size):       # called once, before any job: the class is restored at once
+        restore()
+        return [[list(c.overrides) for c in pending]]
+
     register_schemas()
     GlobalHydra.instance().clear()
     sys.argv = ["plenary-sweep", "--multirun", *overrides, *extra]
-    validate, split = BasicSweeper.validate_batch_is_legal, BasicSweeper.split_arguments
     BasicSweeper.validate_batch_is_legal = lambda self, batch: None
-    BasicSweeper.split_arguments = staticmethod(lambda parsed, size: [[list(c.overrides) for c in pending]])
+    BasicSweeper.split_arguments = staticmethod(only_pending)
     try:
         _hydra_job()
     finally:
-        BasicSweeper.validate_batch_is_legal, BasicSweeper.split_arguments = validate, staticmethod(split)
-        sys.argv = argv
+        restore()
         GlobalHydra.instance().clear()
 
 
@@ -458,12 +467,16 @@ def _run_hydra(p: Plan, overrides: list[str], pending: list[Cell], folder: Path)
     timeout = p.config.sweep.wait_timeout_min
     deadline = time.monotonic() + (timeout * 60 if timeout is not None else float("inf"))
     ids = {c.id for c in pending}
+    all_done = None
     while worker.is_alive():
         worker.join(0.25)
-        if worker.is_alive() and (ids <= finished(folder) or time.monotonic() > deadline):
-            if time.monotonic() > deadline:
-                print(f"plenary sweep: stopped waiting after sweep.wait_timeout_min={timeout}", file=sys.stderr)
+        if all_done is None and ids <= finished(folder):
+            all_done = time.monotonic()
+        if worker.is_alive() and time.monotonic() > deadline:
+            print(f"plenary sweep: stopped waiting after sweep.wait_timeout_min={timeout}", file=sys.stderr)
             return True
+        if worker.is_alive() and all_done is not None and time.monotonic() - all_done > GRACE_S:
+            return True                  # every cell is on disk; the launcher still waits on its job states
     if error:
         print(f"plenary sweep: the launcher reported: {type(error[0]).__name__}: {str(error[0])[:300]}",
               file=sys.stderr)
@@ -729,15 +742,17 @@ def verify(folder: Path | str, overrides: list[str] | None = None, stream=None) 
     cell is bad (or results.parquet does not match the manifest), 0 otherwise. With overrides, the planned cells
     of that command; without, every cell folder."""
     stream = stream or sys.stdout
-    folder = Path(folder)
+    folder = Path(folder) if folder is not None else Path()
     if overrides:
         p = plan(_engine(list(overrides))[0])
         folder = p.dir
         expected = [(c.id, c.label, c.levers, design(p.configs[c.id], p.version)) for c in p.cells]
     elif (folder / "cells").is_dir():
         expected = []
+        metas = _folder_cells(folder)
         for cid in sorted(p.name for p in (folder / "cells").iterdir() if not p.name.startswith(".")):
-            expected.append((cid, "", None, None))
+            label = ", ".join(f"{k}={v}" for k, v in (metas.get(cid) or {}).get("levers", {}).items())
+            expected.append((cid, label, None, None))
     else:
         raise ConfigError("--verify", f"{folder} is not a sweep folder (no cells/ inside)",
                           "a folder written by plenary sweep, e.g. outputs/sweeps/cosp_access")
@@ -749,7 +764,7 @@ def verify(folder: Path | str, overrides: list[str] | None = None, stream=None) 
             continue
         problem = ledger.check(where, cid, levers, want)[0] if ledger.ID.match(cid) else "not a cell id"
         bad += problem is not None
-        print(f"{'BAD' if problem else 'ok':<8} {cid}  {label or ''}{': ' + problem if problem else ''}".rstrip(),
+        print(f"{'BAD' if problem else 'ok':<8} {cid}  {label}{': ' + problem if problem else ''}".rstrip(),
               file=stream)
     bad += _verify_results(folder, stream)
     print(f"{len(expected)} cells checked, {bad} bad", file=stream)
