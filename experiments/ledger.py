@@ -180,9 +180,22 @@ def _check_rows(rows: pd.DataFrame, cid: str, meta: dict, levers: dict) -> str |
     if "replicate" in rows and sorted(rows["replicate"].tolist()) != list(range(int(meta.get("replicates", -1)))):
         return f"replicates are not 0..{int(meta.get('replicates', 0)) - 1} once each"
     for k, v in levers.items():
-        if k not in rows or (rows[k].astype(str) != str(v)).any():
+        if k in rows and (rows[k].astype(str) != str(v)).any():
             return f"lever {k} is not {v} in every row"
+        if k not in rows and k in meta.get("levers", {}):
+            return f"the column of lever {k} is missing"
     return None
+
+
+def as_swept(rows: pd.DataFrame, cell_dir: Path, levers: dict[str, str]) -> pd.DataFrame:
+    """The rows with the lever columns of this sweep: a cell computed in another grid (or alone) has the same config
+    but other lever columns; those not swept here are dropped, those swept here and absent are added."""
+    recorded = json.loads((cell_dir / CELL_DONE).read_text()).get("levers", {})
+    rows = rows.drop(columns=[k for k in recorded if k not in levers and k in rows])
+    for j, (k, v) in enumerate(levers.items()):
+        if k not in rows:
+            rows.insert(min(2 + j, rows.shape[1]), k, v)
+    return rows
 
 
 def quarantine(folder: Path, cid: str) -> Path:

@@ -362,7 +362,7 @@ class Progress(threading.Thread):
 
 
 # ---------------------------------------------------------------------------------------------- engines
-class Interrupted(Exception):
+class Interrupted(BaseException):      # not an Exception: no cell may record it as its failure
     """Ctrl-C or SIGTERM during a sweep: ``signum`` is the signal."""
 
     def __init__(self, signum: int):
@@ -483,33 +483,36 @@ def _run_hydra(p: Plan, overrides: list[str], pending: list[Cell], folder: Path)
     return False
 
 
-def _execute(p: Plan, overrides: list[str], pending: list[Cell], folder: Path, engine: str, options: dict) -> bool:
+def _execute(p: Plan, overrides: list[str], pending: list[Cell], folder: Path, engine: str) -> bool:
     """Run the pending cells on the chosen engine; True when some may still be running elsewhere."""
     # engine dispatch ---------------------------------------------------------------------------------------
-    # engine=dask: experiments/dask_engine.py (the dask helper's) provides run_cells(plan, cells, folder, **options),
-    # which runs run_one(plan.configs[c.id], c, folder, fail_fast) for each cell and returns like this function.
+    # engine=dask: experiments/dask_engine.py (the dask helper's) provides launch(plan, ids to run, folder), which
+    # returns None, or 130/143 after Ctrl-C/SIGTERM once the cells already computed are saved.
     if engine == "dask":
-        from experiments.dask_engine import run_cells
+        from experiments.dask_engine import launch
 
-        return bool(run_cells(p, pending, folder, **options))
-    if engine == "hydra":
+        code = launch(p, {c.id for c in pending}, folder)
+        if code:
+            raise Interrupted(code - 128)
+        return False
+    if p.hydra and any(o.split("=", 1)[0].lstrip("+") == "hydra/launcher" for o in p.hydra):
         return _run_hydra(p, overrides, pending, folder)
-    return _run_local(p, pending, folder)
+    return _run_local(p, pending, folder)          # the basic launcher's order, in this process
     # end of engine dispatch --------------------------------------------------------------------------------
 
 
-ENGINES = ("local", "hydra", "dask")
+ENGINES = ("hydra", "dask")
 
 
-def _engine(overrides: list[str]) -> tuple[list[str], str, dict]:
-    """Take ``engine=NAME`` and ``engine.KEY=VALUE`` out of the overrides: (the rest, engine, its options)."""
-    rest, engine, options = [], None, {}
+def _engine(overrides: list[str]) -> tuple[list[str], str | None]:
+    """Take ``engine=NAME`` out of the overrides while RunConfig has no ``engine`` key: (the rest, engine)."""
+    if "engine" in RunConfig.__dataclass_fields__:
+        return overrides, None
+    rest, engine = [], None
     for o in overrides:
         key, _, value = o.partition("=")
         if key == "engine":
             engine = value
-        elif key.startswith("engine."):
-            options[key[len("engine."):]] = value
         else:
             rest.append(o)
     if engine is not None and engine not in ENGINES:
@@ -518,8 +521,7 @@ def _engine(overrides: list[str]) -> tuple[list[str], str, dict]:
         near = get_close_matches(engine, ENGINES, 1)
         raise ConfigError("engine", f"unknown engine {engine!r}" + (f" (did you mean {near[0]}?)" if near else ""),
                           " | ".join(ENGINES))
-    launcher = any(o.split("=", 1)[0].lstrip("+") == "hydra/launcher" for o in rest)
-    return rest, engine or ("hydra" if launcher else "local"), options
+    return rest, engine
 
 
 # ---------------------------------------------------------------------------------------------- gathering
@@ -541,7 +543,7 @@ def combine(folder: Path, cells: list[Cell], levers: list[str], *, quarantine: b
             if bad is not None:
                 bad.append((c, problem))
             continue
-        tables.append(rows)
+        tables.append(ledger.as_swept(rows, where, c.levers))
     if not tables:
         return pd.DataFrame()
     table = pd.concat(tables, ignore_index=True)
@@ -666,8 +668,9 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
 
     Ctrl-C or SIGTERM stops submitting, gathers the finished cells and returns with ``interrupted`` set.
     """
-    overrides, engine, options = _engine(list(overrides))
+    overrides, engine = _engine(list(overrides))
     p = plan(overrides)
+    engine = engine or getattr(p.config, "engine", "hydra")
     folder = p.dir
     stale = _check_folder(p, folder, reuse_stale, extend)
     cells = [Cell(stale.get(c.id, c.id), c.overrides, c.levers) for c in p.cells]
@@ -684,7 +687,7 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
     shutil.rmtree(folder / "failed", ignore_errors=True)     # failures of earlier runs are retried now
     _write_plan(p, folder, cells, overrides)
     pending = [c for c in p.cells if c.id not in done_before and c.id not in stale]
-    if engine != "local" and p.hydra:
+    if engine != "hydra" or p.hydra:
         for var in BLAS_ENV:                              # one BLAS thread per worker process (STACK.md)
             os.environ.setdefault(var, "1")
     watcher = Progress(folder, {c.id for c in pending}, p.config.replicates) if progress and pending else None
@@ -694,7 +697,7 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
     try:
         with _signals():
             if pending:
-                abandoned = _execute(p, overrides, pending, folder, engine, options)
+                abandoned = _execute(p, overrides, pending, folder, engine)
     except Interrupted as exc:
         interrupted = exc.signum
     except KeyboardInterrupt:
@@ -726,7 +729,7 @@ def _outcome(p, folder, cells, pending, done_before, table, bad, quarantined, in
         why = json.loads((folder / "failed" / f"{c.id}.json").read_text()).get("error", "?")
         print(f"  failed: {c.label}: {why}", file=sys.stderr)
     if unfinished:
-        where = " (they may still be queued or running)" if abandoned or interrupted else ""
+        where = " (may still be running)" if abandoned or interrupted else ""
         print(f"  not finished{where}: " + "; ".join(f"{c.id} {c.label}" for c in unfinished[:20])
               + (f"; and {len(unfinished) - 20} more" if len(unfinished) > 20 else ""), file=sys.stderr)
     if interrupted:
