@@ -33,16 +33,13 @@ Engines: cells run in this process from the planned configs by default (no Hydra
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import shlex
 import shutil
 import signal
 import socket
 import sys
-import threading
 import time
 import traceback
 from collections import Counter
@@ -50,12 +47,10 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
-import hydra
 import numpy as np
 import pandas as pd
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from sim import io
 from sim.config import ConfigError, RunConfig, ScenarioConfig
@@ -64,14 +59,13 @@ from sim.runner import run_replicates
 from sim.scenario import World, build_world
 from sim.version import model_version
 
-from . import ledger
-from .config import compose_config, register_schemas, to_run_config
+from . import launchers, ledger
+from .config import compose_config, to_run_config
 from .ledger import CELL_DONE, finished
 
 __all__ = ["Cell", "Plan", "SweepOutcome", "cell_id", "combine", "finished", "plan", "run_cell", "run_one", "sweep",
            "verify"]
 NOT_RESULTS = ("run_dir", "chunk_size", "sweep")   # keys that do not change a cell's results
-GRACE_S = 60.0     # once every cell is on disk, how long to let a launcher finish its own wait before leaving it
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
@@ -101,6 +95,7 @@ class Plan:
     version: str = ""          # the model version the cell ids were computed with
     configs: dict[str, RunConfig] = field(default_factory=dict)   # each cell's resolved config, by id
     hydra: list[str] = field(default_factory=list)                # hydra overrides of the command (launcher)
+    launcher: dict = field(default_factory=dict)                  # the composed hydra.launcher config
 
 
 def _blob(cfg: RunConfig) -> dict:
@@ -195,7 +190,7 @@ def plan(overrides: list[str] | tuple[str, ...], version: str | None = None) -> 
     version = version or model_version()
     parser, task, hydra_lines = _split(list(overrides))
     plain = [o.input_line for o in task if not o.is_sweep_override()]
-    composed = compose_config(plain, return_hydra_config=True)
+    composed = compose_config([*plain, *hydra_lines], return_hydra_config=True)
     preset = OmegaConf.select(composed, "hydra.sweeper.params") or {}
     lines = [f"{k}={v}" for k, v in preset.items()] + [o.input_line for o in task]
     final = {}
@@ -231,7 +226,7 @@ def plan(overrides: list[str] | tuple[str, ...], version: str | None = None) -> 
             raise ConfigError(key, f"{value!r} is not a positive number", "a number of minutes/hours > 0"
                               + (", or null to wait for ever" if key.endswith("wait_timeout_min") else ""))
     return Plan(first.sweep.name, first.sweep.question, folder, levers, cells, first, baseline, version, configs,
-                hydra_lines)
+                hydra_lines, OmegaConf.to_container(composed.hydra.launcher, resolve=True))
 
 
 # ---------------------------------------------------------------------------------------------- one cell
@@ -296,193 +291,6 @@ def run_one(cfg: RunConfig, cell: Cell, sweep_dir: Path, fail_fast: bool = False
     return "run"
 
 
-def _job(cfg: DictConfig) -> str:
-    """The Hydra task function: the planned cell whose overrides this job has (its id checked against the plan)."""
-    run_cfg = to_run_config(cfg)
-    sweep_dir = Path(HydraConfig.get().sweep.dir).parent
-    task = tuple(HydraConfig.get().overrides.task)
-    cid = cell_id(run_cfg)
-    entries = json.loads((sweep_dir / "plan.json").read_text())["cells"]
-    entry = next((c for c in entries if tuple(c["overrides"]) == task), None) or \
-        next((c for c in entries if c["id"] == cid), None)
-    cell = Cell(entry["id"] if entry else cid, task, entry["levers"] if entry else {})
-    if cell.id != cid:
-        _fail(sweep_dir, cell, f"this job computes cell id {cid} where the plan has {cell.id}: the code or configs "
-              f"where the job runs (model version {model_version()}) differ from the planning process")
-        return "failed"
-    status = run_one(run_cfg, cell, sweep_dir, run_cfg.sweep.fail_fast)
-    if status == "failed" and run_cfg.sweep.fail_fast:
-        raise RuntimeError(f"cell {cell.id} failed (sweep.fail_fast=true)")
-    return status
-
-
-_hydra_job = hydra.main(config_path="pkg://sim.configs", config_name="config", version_base="1.3")(_job)
-
-
-# ---------------------------------------------------------------------------------------------- progress
-class Progress(threading.Thread):
-    """Cells done, replicates per second and time left, from the cell folders (so it sees every launcher).
-
-    A progress bar on a terminal; one line per finished cell otherwise (logs, CI, cluster jobs).
-    """
-
-    def __init__(self, folder: Path, todo: set[str], replicates: int, interval: float = 0.5, stream=None):
-        super().__init__(daemon=True)
-        self.folder, self.todo, self.replicates, self.interval = folder, todo, replicates, interval
-        self.stream = stream or sys.stderr
-        self.stop = threading.Event()
-
-    def status(self, done: int, elapsed: float) -> str:
-        rate = done * self.replicates / max(elapsed, 1e-9)
-        left = (len(self.todo) - done) * elapsed / done if done else float("nan")
-        eta = f"{left:.0f} s left" if np.isfinite(left) else "time left unknown"
-        return f"{done}/{len(self.todo)} cells, {rate:,.0f} replicates/s, {eta}"
-
-    def run(self) -> None:
-        started, shown = time.perf_counter(), 0
-        bar = None
-        if self.stream.isatty():
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(self.todo), unit="cell", desc="cells", file=self.stream, dynamic_ncols=True)
-        while True:
-            stopping = self.stop.wait(self.interval)
-            done = len(self.todo & finished(self.folder))
-            elapsed = time.perf_counter() - started
-            if bar is not None:
-                bar.update(done - bar.n)
-                bar.set_postfix_str(f"{done * self.replicates / max(elapsed, 1e-9):,.0f} replicates/s")
-            elif done > shown:
-                print(f"  {self.status(done, elapsed)}", file=self.stream, flush=True)
-            shown = done
-            if stopping:
-                if bar is not None:
-                    bar.close()
-                return
-
-
-# ---------------------------------------------------------------------------------------------- engines
-class Interrupted(BaseException):      # not an Exception: no cell may record it as its failure
-    """Ctrl-C or SIGTERM during a sweep: ``signum`` is the signal."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _signals():
-    """SIGINT and SIGTERM raise Interrupted in the main thread for the duration (a SIGINT ignored stays ignored)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise Interrupted(signum)
-
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s, handler in old.items():
-        if handler is not signal.SIG_IGN:
-            signal.signal(s, stop)
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-
-
-@contextlib.contextmanager
-def _deferred_signals():
-    """Hold SIGINT/SIGTERM while the results are gathered (a second Ctrl-C must not leave half a manifest)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s in old:
-        signal.signal(s, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-
-
-def _run_local(p: Plan, cells: list[Cell], folder: Path) -> bool:
-    """Run the cells one after the other in this process, from the planned configs (no Hydra compose per cell)."""
-    fail_fast = p.config.sweep.fail_fast
-    for c in cells:
-        if run_one(p.configs[c.id], c, folder, fail_fast) == "failed" and fail_fast:
-            break
-    return False
-
-
-def _launch(overrides: list[str], folder: Path, pending: list[Cell]) -> None:
-    """Hand the pending cells to Hydra's multirun (any launcher), with its job folders inside the sweep folder.
-
-    Only the cells not yet finished are launched (one batch: one array on SLURM). Hydra's basic sweeper composes
-    every job once more to validate it (~0.25 s a job); ``plan`` has already validated every cell more strictly
-    (schema, ranges and schedules), so that pass is skipped for the duration of the launch.
-    """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.global_hydra import GlobalHydra
-
-    extra = [f"hydra.sweep.dir={shlex.quote(str(folder / '.hydra'))}", "hydra.sweep.subdir=${hydra.job.num}",
-             "hydra.output_subdir=null", "hydra/job_logging=disabled", "hydra/hydra_logging=disabled"]
-    argv = sys.argv
-    validate, split = BasicSweeper.validate_batch_is_legal, BasicSweeper.split_arguments
-
-    def restore() -> None:
-        BasicSweeper.validate_batch_is_legal, BasicSweeper.split_arguments = validate, staticmethod(split)
-        sys.argv = argv
-
-    def only_pending(parsed, size):       # called once, before any job: the class is restored at once
-        restore()
-        return [[list(c.overrides) for c in pending]]
-
-    register_schemas()
-    GlobalHydra.instance().clear()
-    sys.argv = ["plenary-sweep", "--multirun", *overrides, *extra]
-    BasicSweeper.validate_batch_is_legal = lambda self, batch: None
-    BasicSweeper.split_arguments = staticmethod(only_pending)
-    try:
-        _hydra_job()
-    finally:
-        restore()
-        GlobalHydra.instance().clear()
-
-
-def _run_hydra(p: Plan, overrides: list[str], pending: list[Cell], folder: Path) -> bool:
-    """The Hydra launcher in a thread, watched from here: returns True when its jobs are left behind (the wait
-    timeout passed, or every cell is on disk while the launcher still waits on its job states)."""
-    error: list[BaseException] = []
-
-    def launch():
-        try:
-            _launch(overrides, folder, pending)
-        except BaseException as exc:           # SystemExit from Hydra, a launcher's job error
-            error.append(exc)
-
-    worker = threading.Thread(target=launch, name="hydra-launcher", daemon=True)
-    worker.start()
-    timeout = p.config.sweep.wait_timeout_min
-    deadline = time.monotonic() + (timeout * 60 if timeout is not None else float("inf"))
-    ids = {c.id for c in pending}
-    all_done = None
-    while worker.is_alive():
-        worker.join(0.25)
-        if all_done is None and ids <= finished(folder):
-            all_done = time.monotonic()
-        if worker.is_alive() and time.monotonic() > deadline:
-            print(f"plenary sweep: stopped waiting after sweep.wait_timeout_min={timeout}", file=sys.stderr)
-            return True
-        if worker.is_alive() and all_done is not None and time.monotonic() - all_done > GRACE_S:
-            return True                  # every cell is on disk; the launcher still waits on its job states
-    if error:
-        print(f"plenary sweep: the launcher reported: {type(error[0]).__name__}: {str(error[0])[:300]}",
-              file=sys.stderr)
-    return False
-
-
 def _execute(p: Plan, overrides: list[str], pending: list[Cell], folder: Path, engine: str) -> bool:
     """Run the pending cells on the chosen engine; True when some may still be running elsewhere."""
     # engine dispatch ---------------------------------------------------------------------------------------
@@ -493,11 +301,13 @@ def _execute(p: Plan, overrides: list[str], pending: list[Cell], folder: Path, e
 
         code = launch(p, {c.id for c in pending}, folder)
         if code:
-            raise Interrupted(code - 128)
+            raise launchers.Interrupted(code - 128)
         return False
+    if str(p.launcher.get("_target_", "")).endswith("JoblibLauncher"):
+        return launchers.run_joblib(p, pending, folder)
     if p.hydra and any(o.split("=", 1)[0].lstrip("+") == "hydra/launcher" for o in p.hydra):
-        return _run_hydra(p, overrides, pending, folder)
-    return _run_local(p, pending, folder)          # the basic launcher's order, in this process
+        return launchers.run_hydra(p, overrides, pending, folder)
+    return launchers.run_local(p, pending, folder)          # the basic launcher's order, in this process
     # end of engine dispatch --------------------------------------------------------------------------------
 
 
@@ -690,15 +500,15 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
     if engine != "hydra" or p.hydra:
         for var in BLAS_ENV:                              # one BLAS thread per worker process (STACK.md)
             os.environ.setdefault(var, "1")
-    watcher = Progress(folder, {c.id for c in pending}, p.config.replicates) if progress and pending else None
+    watcher = launchers.Progress(folder, {c.id for c in pending}, p.config.replicates) if progress and pending else None
     started, interrupted, abandoned = time.perf_counter(), None, False
     if watcher:
         watcher.start()
     try:
-        with _signals():
+        with launchers.signals():
             if pending:
                 abandoned = _execute(p, overrides, pending, folder, engine)
-    except Interrupted as exc:
+    except launchers.Interrupted as exc:
         interrupted = exc.signum
     except KeyboardInterrupt:
         interrupted = signal.SIGINT
@@ -707,7 +517,7 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
             watcher.stop.set()
             watcher.join()
     elapsed = time.perf_counter() - started
-    with _deferred_signals():
+    with launchers.deferred_signals():
         run = {"engine": engine, "reused": len(done_before), "seconds": round(elapsed, 2),
                "quarantined": quarantined, "interrupted": signal.Signals(interrupted).name if interrupted else None,
                "reuse_stale": [{"cell": new, "reused": old} for new, old in stale.items()], "extend": extend}
