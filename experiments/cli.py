@@ -58,12 +58,15 @@ def _sweep(args) -> int:
         args.verify = True
     if args.verify:
         return verify(args.verify if isinstance(args.verify, str) else None, overrides)
+    from experiments.launchers import Interrupted, signals
+
     try:
-        outcome = sweep(overrides, progress=not args.quiet, dry_run=args.dry_run, reuse_stale=args.reuse_stale,
-                        extend=args.extend)
-    except KeyboardInterrupt:            # while planning, before any cell ran
-        print("plenary sweep: interrupted before any cell ran", file=sys.stderr)
-        return 130
+        with signals():                  # while planning too: Ctrl-C or SIGTERM exits 130/143 without a traceback
+            outcome = sweep(overrides, progress=not args.quiet, dry_run=args.dry_run, reuse_stale=args.reuse_stale,
+                            extend=args.extend)
+    except Interrupted as exc:
+        print(f"plenary sweep: interrupted ({exc}) before any cell ran", file=sys.stderr)
+        return 128 + exc.signum
     code = 128 + int(outcome.interrupted) if outcome.interrupted else 1 if outcome.failed or outcome.unfinished else 0
     if outcome.abandoned:               # a launcher thread still waits on its jobs: leave without joining it
         sys.stdout.flush()

@@ -98,6 +98,19 @@ def clean_temporaries(folder: Path, timeout_s: float) -> list[Path]:
     return removed
 
 
+def clean_leftovers(folder: Path, min_age_s: float = 60.0) -> list[Path]:
+    """Remove the temporary files of atomic writes that a kill left behind (``.results.parquet.xxxx``,
+    ``.manifest.json.xxxx``, ``failed/.<id>.json.xxxx``): such a write takes milliseconds, so one older than
+    ``min_age_s`` has no live writer."""
+    now, removed = time.time(), []
+    for where in (Path(folder), Path(folder) / "failed"):
+        for f in where.glob(".*") if where.is_dir() else ():
+            if f.is_file() and now - _mtime(f, now) > min_age_s:
+                f.unlink(missing_ok=True)
+                removed.append(f)
+    return removed
+
+
 def _mtime(path: Path, default: float) -> float:
     try:
         return path.stat().st_mtime

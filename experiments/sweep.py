@@ -26,9 +26,12 @@ moved to ``quarantine/`` and recomputed. A kill at any moment loses no finished 
 Ctrl-C or SIGTERM gathers the finished cells and exits 130 or 143. Hydra's own multirun resume is an open
 request upstream; a fixed folder with per-cell records is the usual way (STACK.md).
 
-Engines: cells run in this process from the planned configs by default (no Hydra compose per cell); with
-``hydra/launcher=...`` through that Hydra launcher (only the cells not yet finished are submitted); with
-``engine=dask`` through ``experiments.dask_engine.run_cells`` (see ``_execute``).
+Engines (``experiments/launchers.py``): cells run in this process from the planned configs by default, and on
+joblib workers with ``hydra/launcher=joblib``, both without a Hydra compose per cell; any other
+``hydra/launcher=...`` gets only the cells not yet finished and is never waited on for ever
+(``sweep.wait_timeout_min``); ``engine=dask`` is ``experiments.dask_engine`` (see ``_execute``). submitit sees a
+cancelled SLURM job only through SLURM accounting (sacct); without it, the wait timeout ends the wait and those
+cells are reported "not finished (may still be running)".
 """
 
 from __future__ import annotations
@@ -384,7 +387,7 @@ def _check_folder(p: Plan, folder: Path, reuse_stale: bool, extend: bool) -> dic
     """Refuse a folder of another model version or design (ConfigError, exit 2) unless allowed; return the planned
     cell ids to take from stale cells (with --reuse-stale): {planned id: stale id}."""
     metas = _folder_cells(folder)
-    stale = {cid: m for cid, m in metas.items() if m.get("version") != p.version}
+    stale = {cid: m for cid, m in metas.items() if m and m.get("version") != p.version}   # unreadable: checked later
     if stale and not (reuse_stale or extend):
         counts = Counter(m.get("version") or "unknown (before model versions)" for m in stale.values())
         found = "; ".join(f"{n} computed by model version {v}" for v, n in counts.items())
@@ -492,6 +495,7 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
         return SweepOutcome(folder, len(done_before), 0, [], pd.DataFrame())
     folder.mkdir(parents=True, exist_ok=True)
     ledger.clean_temporaries(folder, p.config.sweep.tmp_timeout_hours * 3600)
+    ledger.clean_leftovers(folder)
     quarantined = _verify_reused(p, cells, folder, done_before)
     done_before -= set(quarantined)
     shutil.rmtree(folder / "failed", ignore_errors=True)     # failures of earlier runs are retried now

@@ -218,10 +218,15 @@ def _change_value_forged(folder, ids):
     _forge(folder, ids[1])
 
 
+def _garble_record(folder, ids):
+    (folder / "cells" / ids[1] / "cell.json").write_text('{"id": "' + ids[1] + '", "fil')
+
+
 CORRUPTIONS = {"truncate": (_truncate, 1), "empty": (_empty, 1), "garble": (_garble, 1), "delete": (_delete, 1),
                "change_value": (_change_value, 1), "drop_replicates": (_drop_replicates, 1),
                "drop_replicates_forged": (_drop_replicates_forged, 1), "swap": (_swap, 2),
-               "swap_forged": (_swap_forged, 2), "lever_forged": (_change_value_forged, 1)}
+               "swap_forged": (_swap_forged, 2), "lever_forged": (_change_value_forged, 1),
+               "garble_record": (_garble_record, 1)}
 
 
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
@@ -323,3 +328,17 @@ def test_a_cell_written_twice_keeps_the_first_and_leaves_no_temporary(reference,
     sw.run_cell(p.configs[c.id], c, folder / "cells" / c.id)             # a second job racing on the same cell
     assert (folder / "cells" / c.id / "cell.json").read_bytes() == before
     assert not [p for p in (folder / "cells").iterdir() if p.name.startswith(".")]
+
+
+def test_leftover_files_of_atomic_writes_are_removed_once_old_enough(reference, tmp_path):
+    table, src = reference
+    folder = _copy(src, tmp_path / "s")
+    old, young = folder / ".results.parquet.ab12cd", folder / ".manifest.json.ef34gh"
+    (folder / "failed").mkdir()
+    old_failed = folder / "failed" / ".0123456789abcdef.json.x1"
+    for f in (old, young, old_failed):
+        f.write_bytes(b"half")
+    os.utime(old, (time.time() - 600, time.time() - 600))
+    os.utime(old_failed, (time.time() - 600, time.time() - 600))
+    assert sorted(ledger.clean_leftovers(folder, min_age_s=60)) == sorted([old, old_failed])
+    assert young.exists() and (folder / "results.parquet").exists() and (folder / "manifest.json").exists()
