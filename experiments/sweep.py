@@ -53,7 +53,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sim import io
 from sim.config import ConfigError, RunConfig, ScenarioConfig
@@ -183,6 +184,14 @@ class _Composer:
         return to_run_config(cfg)
 
 
+def _launcher(composed: DictConfig) -> dict:
+    """The composed hydra.launcher settings, resolved where they can be (run-time values stay unresolved)."""
+    try:
+        return OmegaConf.to_container(composed.hydra.launcher, resolve=True)
+    except OmegaConfBaseException:
+        return OmegaConf.to_container(composed.hydra.launcher, resolve=False)
+
+
 def plan(overrides: list[str] | tuple[str, ...], version: str | None = None) -> Plan:
     """Expand the grid exactly as Hydra's basic sweeper will, and validate every cell before anything runs.
 
@@ -229,7 +238,7 @@ def plan(overrides: list[str] | tuple[str, ...], version: str | None = None) -> 
             raise ConfigError(key, f"{value!r} is not a positive number", "a number of minutes/hours > 0"
                               + (", or null to wait for ever" if key.endswith("wait_timeout_min") else ""))
     return Plan(first.sweep.name, first.sweep.question, folder, levers, cells, first, baseline, version, configs,
-                hydra_lines, OmegaConf.to_container(composed.hydra.launcher, resolve=True))
+                hydra_lines, _launcher(composed))
 
 
 # ---------------------------------------------------------------------------------------------- one cell

@@ -136,3 +136,20 @@ def test_a_late_success_removes_the_stale_failure_record_of_a_racing_job(tmp_pat
     monkeypatch.setattr(sw, "run_cell", race)
     out = sw.sweep([*SMALL, "hydra/launcher=basic", f"sweep.dir={tmp_path}"], progress=False)
     assert out.line() == "0 reused, 3 run, 0 failed" and not (tmp_path / "failed" / f"{racing.id}.json").exists()
+
+
+def test_submitit_gets_one_job_per_missing_cell_only(tmp_path):
+    two = [*SMALL[:2], "rules.speaking_minutes=0,60", SMALL[3], f"sweep.dir={tmp_path}"]
+    assert sw.sweep(two, progress=False).line() == "0 reused, 2 run, 0 failed"
+    out = sw.sweep([*SMALL, "hydra/launcher=submitit_local", f"sweep.dir={tmp_path}"], progress=False)
+    assert out.line() == "2 reused, 1 run, 0 failed"
+    jobs = [p for p in (tmp_path / ".hydra" / ".submitit").iterdir() if p.name.isdigit()]   # one folder per job id
+    assert len(jobs) == 1                                           # the array holds the missing cell alone
+
+
+def test_an_unknown_engine_is_refused_naming_the_engines(tmp_path, capsys):
+    from experiments.cli import main
+
+    assert main(["sweep", "--quiet", *SMALL, "engine=dusk", f"sweep.dir={tmp_path / 's'}"]) == 2
+    err = capsys.readouterr().err
+    assert "engine" in err and "dask" in err and "Traceback" not in err and not (tmp_path / "s").exists()
