@@ -394,10 +394,14 @@ def _design_text(d: dict) -> str:
 
 def _check_folder(p: Plan, folder: Path, reuse_stale: bool, extend: bool) -> dict[str, str]:
     """Refuse a folder of another model version or design (ConfigError, exit 2) unless allowed; return the planned
-    cell ids to take from stale cells (with --reuse-stale): {planned id: stale id}."""
+    cell ids to take from stale cells (with --reuse-stale): {planned id: stale id}.
+
+    Once a folder holds cells of this version and design (added with --extend), re-running is not refused again.
+    """
     metas = _folder_cells(folder)
     stale = {cid: m for cid, m in metas.items() if m and m.get("version") != p.version}   # unreadable: checked later
-    if stale and not (reuse_stale or extend):
+    extended = any(m.get("version") == p.version for m in metas.values())
+    if stale and not (reuse_stale or extend or extended):
         counts = Counter(m.get("version") or "unknown (before model versions)" for m in stale.values())
         found = "; ".join(f"{n} computed by model version {v}" for v, n in counts.items())
         raise ConfigError("sweep.dir", f"{folder} holds {len(stale)} cells of another model version ({found}); this "
@@ -405,9 +409,10 @@ def _check_folder(p: Plan, folder: Path, reuse_stale: bool, extend: bool) -> dic
                           "--reuse-stale to reuse those cells as they are (recorded in the manifest), --extend to "
                           "compute this version's cells beside them, or another sweep.dir")
     mine = {k: v for k, v in design(p.config, p.version).items() if k != "version"}
-    other = [m["design"] for m in metas.values() if isinstance(m.get("design"), dict)
-             and {k: v for k, v in m["design"].items() if k != "version"} != mine]
-    if other and not extend:
+    designs = [{k: v for k, v in m["design"].items() if k != "version"} for m in metas.values()
+               if isinstance(m.get("design"), dict)]
+    other = [d for d in designs if d != mine]
+    if other and mine not in designs and not extend:
         raise ConfigError("sweep.dir", f"{folder} holds {len(other)} cells of another design "
                           f"({_design_text(other[0])}) than this command ({_design_text(mine)})",
                           "the same design in this folder, --extend to add this design beside it, or another "

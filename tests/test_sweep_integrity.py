@@ -130,6 +130,7 @@ def test_extend_computes_the_new_versions_cells_beside_the_old_ones(reference, t
     assert out.line() == "0 reused, 3 run, 0 failed" and len(sw.finished(folder)) == 6
     assert set(out.table["cell"]) == {c.id for c in sw.plan([*SMALL, f"sweep.dir={folder}"]).cells}
     pd.testing.assert_frame_equal(out.table.drop(columns="cell"), table.drop(columns="cell"))   # same code
+    assert _sweep(folder).line() == "3 reused, 0 run, 0 failed"        # extended once: re-runs are not refused
 
 
 def test_a_different_design_into_a_folder_is_refused_unless_extend(reference, tmp_path, capsys):
@@ -145,6 +146,10 @@ def test_a_different_design_into_a_folder_is_refused_unless_extend(reference, tm
     out = _sweep(folder, other, extend=True)
     assert out.line() == "0 reused, 3 run, 0 failed" and len(out.table) == 3 * 4 and len(sw.finished(folder)) == 6
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "results.parquet"), out.table)
+    # both designs were asked for: either re-runs without --extend, a third is refused
+    assert _sweep(folder, other).line() == "3 reused, 0 run, 0 failed"
+    pd.testing.assert_frame_equal(_sweep(folder).table, table)
+    assert main(["sweep", "--quiet", *seeded, f"sweep.dir={folder}"]) == 2
 
 
 # ------------------------------------------------------------------------------------------------ checked cells
