@@ -43,6 +43,7 @@ import shutil
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -477,6 +478,9 @@ def _gather(p: Plan, folder: Path, cells: list[Cell], overrides: list[str], run:
     done = finished(folder)
     for cid in done:
         (folder / "failed" / f"{cid}.json").unlink(missing_ok=True)    # a later success wins over a failure
+    missing = [c.id for c in cells if c.id not in done]
+    run["failed"] = [cid for cid in missing if (folder / "failed" / f"{cid}.json").exists()]
+    run["unfinished"] = [cid for cid in missing if cid not in run["failed"]]
     io.write_json_atomic(folder / "manifest.json", {
         "command": ["plenary", "sweep", *overrides], "name": p.name, "question": p.question, "levers": p.levers,
         "baseline": p.baseline, "seed": p.config.seed, "replicates": p.config.replicates,
@@ -534,13 +538,14 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
         if watcher:
             watcher.stop.set()
             watcher.join()
+    if interrupted:                    # a Hydra launcher's thread still waiting on its jobs is left behind
+        abandoned = abandoned or any(t.name == "hydra-launcher" and t.is_alive() for t in threading.enumerate())
     elapsed = time.perf_counter() - started
     with launchers.deferred_signals():
         run = {"engine": engine, "reused": len(done_before), "seconds": round(elapsed, 2),
                "quarantined": quarantined, "interrupted": signal.Signals(interrupted).name if interrupted else None,
                "reuse_stale": [{"cell": new, "reused": old} for new, old in stale.items()], "extend": extend}
-        done = finished(folder)
-        run.update(run=sum(c.id in done for c in pending), failed=[], unfinished=[])
+        run["run"] = len({c.id for c in pending} & finished(folder))
         table, bad = _gather(p, folder, cells, overrides, run)
     return _outcome(p, folder, cells, pending, done_before, table, bad, quarantined, interrupted, abandoned, elapsed)
 

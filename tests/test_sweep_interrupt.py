@@ -60,6 +60,7 @@ def test_a_signal_gathers_the_finished_cells_and_exits_130_or_143_without_a_trac
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["last_run"]["interrupted"] == signal.Signals(signum).name
     assert manifest["cells_finished"] == len(done) and manifest["cells"] == 8
+    assert len(manifest["last_run"]["unfinished"]) == 8 - len(done) and not manifest["last_run"]["failed"]
     assert not [p for p in (tmp_path / "cells").iterdir() if p.name.startswith(".")]
 
 
