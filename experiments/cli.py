@@ -76,12 +76,34 @@ def _list(args) -> int:
 
 
 def _sweep(args) -> int:
-    from experiments.sweep import sweep
+    import os
+
+    from experiments.sweep import sweep, verify
+
+    overrides = list(args.overrides)
+    if isinstance(args.verify, str) and "=" in args.verify:      # --verify followed by an override, not a folder
+        overrides.insert(0, args.verify)
+        args.verify = True
+    if args.verify:
+        return verify(args.verify if isinstance(args.verify, str) else None, overrides)
+    from experiments.launchers import Interrupted, signals
 
     if not args.dry_run:
         _compile_notice()
-    outcome = sweep(args.overrides, progress=not args.quiet, dry_run=args.dry_run)
-    return 1 if outcome.failed else 0
+
+    try:
+        with signals():                  # while planning too: Ctrl-C or SIGTERM exits 130/143 without a traceback
+            outcome = sweep(overrides, progress=not args.quiet, dry_run=args.dry_run, reuse_stale=args.reuse_stale,
+                            extend=args.extend)
+    except Interrupted as exc:
+        print(f"plenary sweep: interrupted ({exc}) before any cell ran", file=sys.stderr)
+        return 128 + exc.signum
+    code = 128 + int(outcome.interrupted) if outcome.interrupted else 1 if outcome.failed or outcome.unfinished else 0
+    if outcome.abandoned:               # a launcher thread still waits on its jobs: leave without joining it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _report(args) -> int:
@@ -175,9 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Hydra overrides; comma lists sweep (rules.informal_share=0.2,0.5,0.8). "
                              "Presets: experiment=cosp_access | speaking_time | closed_door | ahc_counterfactuals. "
                              "Launchers: hydra/launcher=joblib (cores of this machine), submitit_local, "
-                             "submitit_slurm. Re-running the same command reuses finished cells.")
+                             "submitit_slurm. Re-running the same command reuses finished (and checked) cells. "
+                             "Ctrl-C or SIGTERM gathers the finished cells and exits 130/143.")
     p_sweep.add_argument("--dry-run", action="store_true", help="list the cells (run or reuse) and stop")
     p_sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_sweep.add_argument("--verify", nargs="?", const=True, default=None, metavar="FOLDER",
+                         help="check the cells of FOLDER (or of the command's folder) without running anything; "
+                         "exit 1 if any cell is bad")
+    p_sweep.add_argument("--reuse-stale", action="store_true",
+                         help="reuse cells computed by another model version (recorded in the manifest)")
+    p_sweep.add_argument("--extend", action="store_true",
+                         help="add cells of another design or model version to a folder that holds one")
     p_sweep.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_sweep.set_defaults(handler=_sweep)
     p_rep = sub.add_parser("report", help="summary tables and publication charts of a sweep folder")

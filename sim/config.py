@@ -374,6 +374,8 @@ class SweepSpec:
     dir: Any = None              # the sweep folder; re-running the same command there resumes
     fail_fast: bool = False      # stop at the first failing cell instead of reporting it and going on
     baseline: dict[str, Any] = field(default_factory=dict)   # lever values of the reference cell for rule effects
+    wait_timeout_min: Any = 720.0   # stop waiting for a launcher's jobs after this long (null: wait for ever)
+    tmp_timeout_hours: float = 24.0  # a temporary cell folder of another host is abandoned after this long
 
 
 ENGINES = ("hydra", "dask")

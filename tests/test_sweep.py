@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -126,10 +125,10 @@ def test_a_failing_cell_is_reported_and_the_rest_run_then_resume_gives_the_unint
     real = sw.run_cell
     bad = sw.plan(SMALL).cells[1]
 
-    def flaky(cfg, cell, folder):
+    def flaky(cfg, cell, folder, **kw):
         if cell.id == bad.id:
             raise RuntimeError("injected failure")
-        return real(cfg, cell, folder)
+        return real(cfg, cell, folder, **kw)
 
     monkeypatch.setattr(sw, "run_cell", flaky)
     first = _sweep(SMALL, tmp_path)
@@ -147,10 +146,11 @@ def test_a_failing_cell_is_reported_and_the_rest_run_then_resume_gives_the_unint
 
 def test_fail_fast_stops_at_the_first_failing_cell(tmp_path, monkeypatch):
     cells = sw.plan(SMALL).cells
-    monkeypatch.setattr(sw, "run_cell", lambda cfg, cell, folder: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(sw, "run_cell", lambda cfg, cell, folder, **kw: (_ for _ in ()).throw(RuntimeError("boom")))
     out = _sweep([*SMALL, "sweep.fail_fast=true"], tmp_path)
-    assert len(out.failed) == len(cells) and out.run == 0
-    assert len(list((tmp_path / "failed").glob("*.json"))) == 1     # the first cell failed, the rest never started
+    assert [c.id for c in out.failed] == [cells[0].id] and out.run == 0       # the first cell failed ...
+    assert [c.id for c in out.unfinished] == [c.id for c in cells[1:]]        # ... and the rest never started
+    assert len(list((tmp_path / "failed").glob("*.json"))) == 1
 
 
 def test_a_killed_sweep_loses_no_finished_cell_and_resumes_to_the_same_table(tmp_path):

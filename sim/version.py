@@ -1,0 +1,57 @@
+"""The model version: the package version and a short hash of the code, data and configs that compute a cell.
+
+    >>> from sim.version import model_version
+    >>> model_version()                 # e.g. '0.1.0+3f9c2a1b7d04'
+
+The hash covers the bytes of ``sim/**/*.py``, ``sim/data/*`` and ``configs/**/*.yaml`` (the package
+``sim.configs``), read where Python imports them from, sorted by their relative path. It does not depend on the
+working directory, on file times or on git, so the same source gives the same version on any machine and a
+changed byte in any of these files gives a new one. Sweeps put it in every cell's id and ``cell.json``
+(``experiments/sweep.py``), so results computed by other code are never reused silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+
+DIGITS = 12     # hex digits of the source hash kept in the version (48 bits: no accidental collision in practice)
+
+
+def source_files(sim_root: Path, configs_root: Path) -> list[tuple[str, Path]]:
+    """(relative name, path) of every file that computes a cell, sorted by name; caches and hidden files left out."""
+    found = {f"sim/{p.relative_to(sim_root).as_posix()}": p for p in sim_root.rglob("*.py")}
+    data = sim_root / "data"
+    if data.is_dir():
+        found.update({f"sim/data/{p.name}": p for p in data.iterdir() if p.is_file()})
+    found.update({f"configs/{p.relative_to(configs_root).as_posix()}": p for p in configs_root.rglob("*.yaml")})
+    keep = {k: p for k, p in found.items() if not any(part.startswith(".") or part == "__pycache__"
+                                                       for part in Path(k).parts)}
+    return sorted(keep.items())
+
+
+def source_hash(sim_root: Path, configs_root: Path) -> str:
+    """sha256 over (name, size, bytes) of each source file in name order, shortened to DIGITS hex digits."""
+    digest = hashlib.sha256()
+    for name, path in source_files(Path(sim_root), Path(configs_root)):
+        blob = path.read_bytes()
+        digest.update(f"{name}\0{len(blob)}\0".encode())
+        digest.update(blob)
+    return digest.hexdigest()[:DIGITS]
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("plenary")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@cache
+def model_version() -> str:
+    """``<package version>+<source hash>`` of the code this process runs (computed once per process)."""
+    sim_root = Path(str(resources.files("sim")))
+    configs_root = Path(str(resources.files("sim.configs")))
+    return f"{package_version()}+{source_hash(sim_root, configs_root)}"
