@@ -240,7 +240,9 @@ def test_stylised_facts_hold_in_the_swept_table(grid_sweep):
     inf = t.pivot_table(index=["replicate", "rules.accreditation.procedure", "rules.speaking_minutes"],
                         columns="rules.informal_share", values="influence_all")
     diff = inf[0.8] - inf[0.2]
-    # averaged over the batch of seeds, per combination of the other levers (single replicates may go either way
-    # once persuasion sticks: here one replicate of three gains about +0.01 from closing the door)
+    # averaged over the batch of seeds, per combination of the other levers where stakeholders may speak at all
+    # (with 0 minutes they have no voice in plenary either, so the door's share changes nothing of theirs and the
+    # sign of the small remainder, ~0.01 points, is arbitrary)
     per_combination = diff.groupby(level=["rules.accreditation.procedure", "rules.speaking_minutes"]).mean()
-    assert diff.mean() < 0 and (per_combination < 0).mean() > 0.75
+    speaking = per_combination[per_combination.index.get_level_values("rules.speaking_minutes") > 0]
+    assert diff.mean() < 0 and (speaking < 0).all()
