@@ -28,6 +28,7 @@ import logging
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -220,7 +221,15 @@ def fit(cfg: RunConfig, names: list[str], budget: Budget, db: Path, resume: bool
                                                  min_acceptance_rate=0.0, max_total_nr_simulations=np.inf,
                                                  max_walltime=None, min_eps_diff=0.0)
         for t in range(t0, budget.generations):
-            ret = abc.run_generation(t)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)     # pyabc's 1/0 on a collapsing population
+                    ret = abc.run_generation(t)
+            except AssertionError as exc:                               # pyabc: "total weight nan is not normalized"
+                print(f"generation {t + 1}: the importance weights collapsed ({exc}); stopping with generation {t} "
+                      "as the posterior. Fit fewer parameters (--parameters) or a larger population.",
+                      file=sys.stderr, flush=True)
+                break
             if not ret["successful"]:
                 break
             done += 1
@@ -254,6 +263,26 @@ def predictive(cfg: RunConfig, table: pd.DataFrame, names: list[str], draws: int
     sims = pd.DataFrame(rows)
     return pd.DataFrame([{"statistic": k, "record": v, "mean": sims[k].mean(), "lo": sims[k].quantile(0.05),
                           "hi": sims[k].quantile(0.95), "doc": BY_NAME[k].doc} for k, v in observed.items()])
+
+
+def identification(posterior) -> pd.DataFrame:
+    """Per fitted parameter: prior and posterior mean and sd, and the posterior sd as a share of the prior's (near 1:
+    the record leaves the parameter at its prior)."""
+    rows = []
+    w = posterior.samples["weight"].to_numpy()
+    for k in posterior.parameters:
+        lo, hi = posterior.provenance["priors"][k]["uniform"]
+        if _meta()[k]["integer"]:          # discrete uniform on lo .. hi - 1 (the values the model runs with)
+            n = hi - lo
+            prior_mean, prior_sd = lo + (n - 1) / 2, math.sqrt((n * n - 1) / 12)
+        else:
+            prior_mean, prior_sd = (lo + hi) / 2, (hi - lo) / math.sqrt(12)
+        v = posterior.samples[k].to_numpy(float)
+        mean = float(np.sum(w * v))
+        sd = float(np.sqrt(np.sum(w * (v - mean) ** 2)))
+        rows.append({"parameter": k, "prior_mean": prior_mean, "prior_sd": prior_sd, "posterior_mean": mean,
+                     "posterior_sd": sd, "sd_ratio": sd / prior_sd})
+    return pd.DataFrame(rows)
 
 
 def _libraries() -> dict[str, str]:

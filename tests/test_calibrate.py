@@ -155,3 +155,18 @@ def test_calibrate_writes_a_named_posterior_with_its_provenance_and_never_overwr
     assert "exists" in capsys.readouterr().err
     assert (tmp_path / "post" / "toy" / "samples.csv").read_bytes() == before
     json.loads((tmp_path / "post" / "toy" / "provenance.json").read_text())
+
+
+def test_identification_compares_posterior_and_prior_widths(tmp_path):
+    samples = {"chair_rate": [0.4, 0.6], "isolation_threshold": [5, 5], "weight": [0.5, 0.5]}
+    import pandas as pd
+
+    prov = {"priors": {"chair_rate": {"uniform": [0.3, 0.8]}, "isolation_threshold": {"uniform": [3.0, 21.0]}}}
+    table = cal.identification(post.Posterior("x", pd.DataFrame(samples), prov)).set_index("parameter")
+    assert table.loc["chair_rate", "posterior_mean"] == pytest.approx(0.5)
+    assert table.loc["chair_rate", "posterior_sd"] == pytest.approx(0.1)
+    assert table.loc["chair_rate", "prior_sd"] == pytest.approx(0.5 / np.sqrt(12))
+    # whole numbers 3..20: 18 values, mean 11.5, sd sqrt((18^2 - 1) / 12)
+    assert table.loc["isolation_threshold", "prior_mean"] == 11.5
+    assert table.loc["isolation_threshold", "prior_sd"] == pytest.approx(np.sqrt(323 / 12))
+    assert table.loc["isolation_threshold", "sd_ratio"] == 0
