@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
     p_cmp.set_defaults(handler=_compare)
     _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
-           "target is missed", 64, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
+           "target is missed", 200, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
            ).set_defaults(handler=_validate)
     p_cal = sub.add_parser("calibrate", help="fit the uncertain parameters to the record by ABC-SMC (pyabc); write "
                            "a new named posterior", description="Priors: the plausible ranges of sim/config.py. "

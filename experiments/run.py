@@ -15,6 +15,7 @@ from sim import io, plotting
 from sim.config import RunConfig
 from sim.engine import Schedule
 from sim.plotting import text_trajectory
+from sim.record import on_sessions
 from sim.runner import TYPE_KEYS, RunResults, run_replicates
 from sim.scenario import build_world
 
@@ -102,11 +103,17 @@ def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",)) -> Path:
         w = results.world
         note = f"{w.name}, R = {cfg.replicates} replicates, seed {cfg.seed}"
         print("drawing the charts ...", file=sys.stderr, flush=True)
+        record = None
+        if cfg.scenario.record:
+            points = on_sessions([s.start for s in cfg.scenario.sessions], cfg.scenario.record)
+            record = [points.get(k, []) for k in w.issue_keys]
         plotting.save(text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, "
-                                               f"seed {cfg.seed})"), tmp, "text_trajectory",
-                      f"The chair's draft per provision after each session (median and 5-95% band over replicates) "
-                      f"on the provision's 0-100 scale, with the blocs' and organisation types' positions after the "
-                      f"last session; {note}.")
+                                               f"seed {cfg.seed})", record), tmp, "text_trajectory",
+                      "The chair's draft per provision after each session (median and 5-95% band over replicates) "
+                      "on the provision's 0-100 scale, with the blocs' and organisation types' positions after the "
+                      "last session" + ("; black crosses: the recorded texts (docs/RECORD.md), placed after the "
+                                         "last session that had begun by their date" if record else "")
+                      + f"; {note}.")
         plotting.save(plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
                                                   w.eif_delay_days), tmp, "ratification_curve",
                       f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "

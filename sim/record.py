@@ -192,3 +192,32 @@ def coalition_positions(record: list[dict] | None = None) -> dict[str, dict[str,
         if r["text"] in COALITIONS and r["position"] is not None:
             out[r["text"]][r["provision"]] = r["position"]
     return out
+
+
+#: Plain-word names of the negotiating texts, for charts and reports.
+TEXT_LABELS = {"russia_2021": "Russian draft convention (2021)", "zero_draft_2023_06": "zero draft (June 2023)",
+               "revised_2023_11": "revised draft (Nov 2023)", "draft_2024_01": "draft before the concluding session",
+               "final_2024_08": "final text (Aug 2024)"}
+
+
+def on_sessions(session_starts: list[str], record: list[dict] | str | None = None) -> dict[str, list[tuple]]:
+    """Each coded negotiating text of each provision placed on the model's session axis, for drawing the record
+    beside the model's drafts: ``{provision: [(x, position, text label), ...]}``.
+
+    ``x`` counts the sessions that had begun before the text's date, i.e. the text is compared with the model's
+    draft after session ``x`` (0: before the first session). A text dated on a session's first day belongs before
+    that session (the Jan 2024 draft was the basis of the concluding session). ``record`` is a loaded record, the
+    name of a shipped record file, or None for the default."""
+    if isinstance(record, str) and not Path(record).is_file():
+        record = str(resources.files("sim") / "data" / record)
+    rows = load_record(record) if isinstance(record, str) or record is None else record
+    starts = [str(s) for s in session_starts]
+    out: dict[str, list[tuple]] = {}
+    for provision in dict.fromkeys(r["provision"] for r in rows):
+        points = []
+        for text, date, position in trajectory(provision, rows):
+            x = sum(start < date for start in starts)
+            points.append((x, position, TEXT_LABELS.get(text, text)))
+        if points:
+            out[provision] = points
+    return out

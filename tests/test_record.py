@@ -239,3 +239,28 @@ def test_res_74_247_counts_match_the_shipped_states_table(facts):
         votes = [r["res74_247_vote"] for r in csv.DictReader(fh)]
     assert (votes.count("yes"), votes.count("no"), votes.count("abstain")) == (
         facts["res74_247_yes"]["value"], facts["res74_247_no"]["value"], facts["res74_247_abstain"]["value"])
+
+
+def test_recorded_texts_sit_after_the_last_session_begun_by_their_date():
+    """By hand from configs/scenario/ahc_cybercrime.yaml: s1 2022-02-28 ... s5 2023-04-11, s6 2023-08-21,
+    concluding 2024-01-29, resumed 2024-07-29."""
+    from sim.record import on_sessions
+
+    starts = ["2022-02-28", "2022-05-30", "2022-08-29", "2023-01-09", "2023-04-11", "2023-08-21", "2024-01-29",
+              "2024-07-29"]
+    scope = on_sessions(starts)["scope"]
+    xs = {label: x for x, _, label in scope}
+    assert xs["Russian draft convention (2021)"] == 0           # before the first session
+    assert xs["zero draft (June 2023)"] == 5                    # after the fifth session (April 2023)
+    assert xs["revised draft (Nov 2023)"] == 6                  # after the sixth (August 2023)
+    assert xs["draft before the concluding session"] == 6       # dated on the concluding session's first day
+    assert xs["final text (Aug 2024)"] == 8                     # after the reconvened session (July 2024)
+    assert all(0 <= p <= 100 for _, p, _ in scope)
+
+
+def test_on_sessions_leaves_out_unknowns_and_accepts_the_shipped_file_name():
+    from sim.record import load_record, on_sessions
+
+    points = on_sessions(["2022-01-01"], "ahc_record.csv")
+    coded = {r["provision"] for r in load_record() if r["position"] is not None and r["text"] in record.DRAFTS}
+    assert set(points) == coded
