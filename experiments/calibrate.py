@@ -42,6 +42,7 @@ from sim.runner import run_replicates
 from sim.scenario import build_world
 
 MAX_WEIGHT_RATIO = 20.0     # largest / smallest statistic weight in the distance
+ESS_WARNING = 0.1           # warn when the last generation's effective sample size is below this share
 BUDGETS = {"quick": (40, 3, 4), "default": (200, 6, 16)}     # population, generations, replicates per simulation
 
 
@@ -97,18 +98,20 @@ def prior_ranges(names: list[str]) -> dict[str, tuple[float, float]]:
 
 
 def prior(names: list[str]):
-    """pyabc's prior: each parameter uniform on its plausible range, sampled as z ~ logistic(0, 1) with
-    theta = lo + (hi - lo) * sigmoid(z) (:func:`from_unbounded`). Uniform in theta exactly (sigmoid is the
-    logistic CDF); ABC-SMC perturbs z, so no proposal falls outside the range, however many parameters there are."""
+    """pyabc's prior: each parameter uniform on its plausible range, sampled as z ~ N(0, 1) with
+    theta = lo + (hi - lo) * Phi(z) (:func:`from_unbounded`). Uniform in theta exactly (Phi is the prior's own
+    CDF); ABC-SMC perturbs z, so no proposal falls outside the range, however many parameters there are, and the
+    prior's Gaussian tails keep the importance weights steadier than logistic ones did (docs/FIT.md)."""
     import pyabc
 
-    return pyabc.Distribution(**{n: pyabc.RV("logistic", 0.0, 1.0) for n in names})
+    return pyabc.Distribution(**{n: pyabc.RV("norm", 0.0, 1.0) for n in names})
 
 
 def from_unbounded(values: dict[str, float]) -> dict[str, float]:
     """theta per parameter from pyabc's unbounded coordinates z (see :func:`prior`)."""
     ranges = prior_ranges(list(values))
-    return {k: lo + (hi - lo) / (1.0 + math.exp(-float(z))) for k, z in values.items() for lo, hi in [ranges[k]]}
+    return {k: lo + (hi - lo) * 0.5 * (1.0 + math.erf(float(z) / math.sqrt(2.0)))
+            for k, z in values.items() for lo, hi in [ranges[k]]}
 
 
 def to_params(base: Params, values: dict[str, float]) -> Params:
@@ -326,6 +329,12 @@ def calibrate(cfg: RunConfig, parameters: str | None = None, budget: str = "defa
         "diagnostics": diagnostics(history).to_dict("records"), "engine": {"engine": engine, "cores": cores},
         "command": " ".join(sys.argv), "seconds": round(time.perf_counter() - started, 1),
         "predictive": check.drop(columns="doc").to_dict("records")}
+    ess = provenance["diagnostics"][-1]["ess"] if provenance["diagnostics"] else 0.0
+    if ess < ESS_WARNING * plan.population:
+        provenance["warning"] = (f"effective sample size {ess:.1f} of {plan.population} particles: the weights have "
+                                 "degenerated; the posterior rests on a few particles (fit fewer parameters or a "
+                                 "larger population)")
+        print(f"warning: {provenance['warning']}", file=sys.stderr)
     folder = post.write(out / name, table, provenance, replace_existing=install and name == post.DEFAULT)
     print(check.drop(columns="doc").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     print(f"posterior {name!r} written to {folder}")
