@@ -82,6 +82,10 @@ class Plan:
     baseline: dict[str, str]
 
 
+# engine dispatch: where a cell runs (engine=dask, experiments/dask_engine.py) does not change its results
+NOT_RESULTS = (*NOT_RESULTS, "engine", "dask")
+
+
 def cell_id(cfg: RunConfig) -> str:
     """A stable hash of everything that determines a cell's results (not the run folder or batch size)."""
     blob = {k: v for k, v in asdict(cfg).items() if k not in NOT_RESULTS}
@@ -381,11 +385,15 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
             os.environ.setdefault(var, "1")
     watcher = Progress(folder, todo, p.config.replicates) if progress and todo else None
     started = time.perf_counter()
-    error = None
+    error = interrupted = None
     if watcher:
         watcher.start()
     try:
-        if todo:
+        if todo and p.config.engine == "dask":   # engine dispatch: cells on a dask cluster (experiments/dask_engine.py)
+            from .dask_engine import launch
+
+            interrupted = launch(p, todo, folder)   # 130 (Ctrl-C) or 143 (SIGTERM) once the finished cells are saved
+        elif todo:
             _launch(overrides, folder)
     except SystemExit as exc:          # Hydra reports a job's exception (fail_fast) and exits
         error = exc
@@ -411,6 +419,8 @@ def sweep(overrides: list[str] | tuple[str, ...], progress: bool = True, dry_run
         "versions": io.versions()})
     outcome = SweepOutcome(folder, len(done_before), ran, failed, table)
     print(f"{outcome.line()} in {elapsed:.1f} s; results in {folder}")
+    if interrupted:                          # engine dispatch: the cells not finished are listed by the engine
+        raise SystemExit(interrupted)
     for c in failed:
         record = folder / "failed" / f"{c.id}.json"
         why = json.loads(record.read_text())["error"] if record.exists() else "not run"

@@ -376,6 +376,32 @@ class SweepSpec:
     baseline: dict[str, Any] = field(default_factory=dict)   # lever values of the reference cell for rule effects
 
 
+ENGINES = ("hydra", "dask")
+DASK_CLUSTERS = ("local", "slurm", "pbs", "sge")
+
+
+@dataclass
+class DaskSpec:
+    """Where ``plenary sweep engine=dask`` runs its cells (experiments/dask_engine.py); not part of a cell's id."""
+
+    cluster: str = "local"       # local (a LocalCluster on 127.0.0.1) | slurm | pbs | sge (dask-jobqueue batch jobs)
+    address: Any = None          # a running scheduler, e.g. tcp://10.0.0.5:8786 (then cluster is not used)
+    workers: int = 0             # worker processes, one thread each; local: 0 = the cores of this machine; jobqueue:
+    #                              required, one batch job per worker unless job.processes packs several in a job
+    queue: Any = None            # jobqueue: partition / queue (default: the site's, from dask's jobqueue config)
+    account: Any = None          # jobqueue: account / project to charge
+    walltime: Any = None         # jobqueue: per job, e.g. "01:00:00" (default: the site's)
+    memory: str = "2GiB"         # jobqueue: memory per job
+    job: dict[str, Any] = field(default_factory=dict)   # any other dask-jobqueue keyword (+dask.job.interface=ib0)
+    worker_timeout: float = 600.0   # give up after this many seconds with no worker connected (jobs still queued,
+    #                                 or cancelled with scancel/qdel); 0 = wait for ever
+
+    def __post_init__(self) -> None:
+        check_choice("dask.cluster", self.cluster, DASK_CLUSTERS)
+        check_number("dask.workers", self.workers, 0, 10**6)
+        check_number("dask.worker_timeout", self.worker_timeout, 0, 10**7)
+
+
 # the rule texts of the COSP access negotiation, from most open to none (sim/cosp.py; configs/rules/cosp_<name>.yaml)
 ACCESS_RULES = ("open", "ahc_modalities", "two_thirds_override", "rule_17_2", "consent_based", "limited_technical",
                 "none")
@@ -470,6 +496,8 @@ class RunConfig:
     chain: str = "none"          # none | cosp: after the AHC, negotiate the COSP's access rule and its protocol
     cosp: CospSpec = field(default_factory=CospSpec)
     posterior: PosteriorSpec = field(default_factory=PosteriorSpec)
+    engine: str = "hydra"        # plenary sweep: hydra (the hydra/launcher: basic, joblib, submitit) | dask
+    dask: DaskSpec = field(default_factory=DaskSpec)
 
     def __post_init__(self) -> None:
         check_number("posterior.draws", self.posterior.draws, 0, 10**5)
@@ -479,3 +507,4 @@ class RunConfig:
         check_number("chunk_size", self.chunk_size, 1, 10**6)
         check_choice("variants", self.variants, VARIANT_SETS)
         check_choice("attribution", self.attribution, ATTRIBUTIONS)
+        check_choice("engine", self.engine, ENGINES)
