@@ -7,7 +7,7 @@
     plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
     plenary validate [override ...] the model against the real record and its stylised facts (exit 1 on a miss)
-    plenary calibrate               fit the decision-stage thresholds to the recorded outcome (params=calibrated)
+    plenary calibrate [--budget quick] fit the parameters to the record by ABC-SMC -> a named posterior
     plenary sensitivity             Morris screening of the behavioural parameters
     plenary dashboard               the live workshop dashboard on http://127.0.0.1:8765
 
@@ -132,7 +132,10 @@ def _calibrate(args) -> int:
     from experiments.calibrate import calibrate
     from experiments.config import load
 
-    calibrate(load(args.overrides), args.replicates, args.out)
+    cfg = load(args.overrides)
+    _compile_notice()
+    calibrate(cfg, args.parameters, args.budget, args.name, args.install, args.resume, args.engine, args.cores,
+              args.scheduler, args.out, args.work)
     return 0
 
 
@@ -226,9 +229,24 @@ def build_parser() -> argparse.ArgumentParser:
     _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
            "target is missed", 200, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
            ).set_defaults(handler=_validate)
-    _study(sub, "calibrate", "fit the decision-stage thresholds, the signature threshold and the ratification "
-           "baseline to the record; write configs/params/calibrated.yaml", 64,
-           "configs/params/calibrated.yaml").set_defaults(handler=_calibrate)
+    p_cal = sub.add_parser("calibrate", help="fit the uncertain parameters to the record by ABC-SMC (pyabc); write "
+                           "a new named posterior", description="Priors: the plausible ranges of sim/config.py. "
+                           "Writes configs/params/posterior/<name>/ (never over an existing one); --install also "
+                           "replaces the shipped default posterior and params=posterior.")
+    p_cal.add_argument("--parameters", default=None, help="comma list of parameters to fit (default: every one "
+                       "with a plausible range)")
+    p_cal.add_argument("--budget", default="default", help="quick | default | POPULATION,GENERATIONS,REPLICATES "
+                       "(default: 200,6,16; quick: 40,3,4)")
+    p_cal.add_argument("--name", default=None, help="the posterior's name (default: fit_<date>_<time>)")
+    p_cal.add_argument("--install", action="store_true", help="also replace the shipped default posterior")
+    p_cal.add_argument("--resume", action="store_true", help="continue the interrupted fit --name")
+    p_cal.add_argument("--engine", default="local", choices=("local", "dask"), help="local cores or a dask cluster")
+    p_cal.add_argument("--cores", type=int, default=1, help="processes (default 1: reproducible from the seed)")
+    p_cal.add_argument("--scheduler", default=None, help="dask: a scheduler address (default: a local cluster)")
+    p_cal.add_argument("--out", default=None, help="folder of posteriors (default: configs/params/posterior)")
+    p_cal.add_argument("--work", default=None, help="folder of fit histories (default: outputs/calibrate)")
+    p_cal.add_argument("overrides", nargs="*", help="Hydra overrides (fixed values of the parameters not fitted, seed)")
+    p_cal.set_defaults(handler=_calibrate)
     p_sen = _study(sub, "sensitivity", "Morris screening (or Sobol indices) of the behavioural parameters (SALib)",
                    16, "outputs/sensitivity")
     p_sen.add_argument("--method", choices=("morris", "sobol"), default="morris", help="screening (default) or Sobol")

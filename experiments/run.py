@@ -105,10 +105,15 @@ def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",)) -> Path:
     started = time.perf_counter()
     print(f"running {cfg.replicates} replicates with their {cfg.variants.replace('_', ' ')} counterfactuals ...",
           file=sys.stderr, flush=True)
-    results = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
-                             cfg.chunk_size, cfg.attribution)
+    if cfg.posterior.draws:                                  # parameter uncertainty (sim/posterior.py)
+        from sim.posterior import run_with_posterior
+
+        results, over_posterior = run_with_posterior(world, cfg)
+    else:
+        results, over_posterior = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates),
+                                                 cfg.variants, cfg.chunk_size, cfg.attribution), ""
     elapsed = time.perf_counter() - started
-    summary = summarise(results, cfg)
+    summary = summarise(results, cfg) + over_posterior
     with io.atomic_dir(folder) as tmp:
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
         results.table.to_parquet(tmp / "results.parquet", index=False)

@@ -340,8 +340,8 @@ def validate(cfg: RunConfig, replicates: int = 200, out=None) -> tuple[Path, lis
               f"counts within {VOTE_COUNT_TOL}, state-only distance <= {STATE_ONLY_TOL}, 'most' = > {MOST:.0%}); "
               "none is fitted.",
               "- Behavioural parameters: `configs/params/default.yaml` with sources and plausible ranges (docs/ODD.md);"
-              " `plenary calibrate` fits the decision-stage thresholds to target 3 and writes "
-              "`configs/params/calibrated.yaml` (use it with `params=calibrated`).",
+              " `plenary calibrate` fits them to the record by ABC-SMC and writes a named posterior (docs/FIT.md; "
+              "`params=posterior` is the shipped one's mean).",
               "", "## Votes by regional group", "", analysis.markdown_table(by_region, ".3f"),
               "## Text per provision", "", analysis.markdown_table(prof, ".3f"),
               "## The model beside the record (points; gap = model mean - record)", "",

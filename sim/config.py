@@ -473,6 +473,15 @@ class CospSpec:
 
 
 @dataclass
+class PosteriorSpec:
+    """Parameter uncertainty (``plenary run posterior.draws=50``): run the replicates under ``draws`` draws from the
+    posterior ``name`` (configs/params/posterior/<name>/, sim/posterior.py); 0 runs the params as configured."""
+
+    name: str = "default"
+    draws: int = 0
+
+
+@dataclass
 class RunConfig:
     """One ``plenary run``: a scenario under one set of rules, R replicates with their counterfactual variants."""
 
@@ -488,10 +497,12 @@ class RunConfig:
     sweep: SweepSpec = field(default_factory=SweepSpec)
     chain: str = "none"          # none | cosp: after the AHC, negotiate the COSP's access rule and its protocol
     cosp: CospSpec = field(default_factory=CospSpec)
+    posterior: PosteriorSpec = field(default_factory=PosteriorSpec)
     engine: str = "hydra"        # plenary sweep: hydra (the hydra/launcher: basic, joblib, submitit) | dask
     dask: DaskSpec = field(default_factory=DaskSpec)
 
     def __post_init__(self) -> None:
+        check_number("posterior.draws", self.posterior.draws, 0, 10**5)
         check_choice("chain", self.chain, CHAINS)
         check_number("seed", self.seed, 0, 2**63 - 1)
         check_number("replicates", self.replicates, 1, 10**7)

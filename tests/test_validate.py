@@ -62,23 +62,6 @@ def test_a_missed_target_is_reported_as_missed():
     assert found["2"].model == baseline["2"].model             # the state-only target does not depend on them
 
 
-def test_calibrate_writes_a_params_preset_that_maximises_the_objective(tmp_path, monkeypatch):
-    import yaml
-
-    from experiments import calibrate as cal
-
-    monkeypatch.setattr(cal, "GRID", {"objection_threshold": [3.0, 8.0], "provision_threshold": [27.0, 90.0],
-                                      "objection_noise": [1.0]})
-    dest, grid = cal.calibrate(load([]), 8, tmp_path / "calibrated.yaml")
-    best = grid.iloc[0]
-    assert (best["p_full"], best["p_part"]) == max(zip(grid["p_full"], grid["p_part"], strict=True))
-    written = yaml.safe_load(dest.read_text())
-    assert written["defaults"] == ["default", "_self_"]
-    assert {k: written[k] for k in cal.GRID} == {k: float(best[k]) for k in cal.GRID}
-    # a provision threshold of 90 means no state asks for a deletion vote: the observed outcome is impossible
-    assert (grid.loc[grid["provision_threshold"] == 90.0, "p_part"] == 0).all()
-
-
 def test_the_shipped_calibrated_preset_composes():
     cfg = load(["params=calibrated"])
     assert cfg.params.objection_threshold > 0 and cfg.params.provision_threshold > 0
