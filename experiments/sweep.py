@@ -53,7 +53,7 @@ from sim.scenario import World, build_world
 from .config import compose_config, register_schemas, to_run_config
 
 CELL_DONE = "cell.json"
-NOT_RESULTS = ("run_dir", "chunk_size", "sweep")   # keys that do not change a cell's results
+NOT_RESULTS = ("run_dir", "chunk_size", "sweep", "memory_budget_gb")   # keys that do not change results
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 

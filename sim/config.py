@@ -14,13 +14,9 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from sim.errors import ConfigError, nearest
 
-class ConfigError(ValueError):
-    """A configuration value that is not allowed. The message names the key and what is allowed."""
-
-    def __init__(self, key: str, problem: str, allowed: str):
-        self.key, self.problem, self.allowed = key, problem, allowed
-        super().__init__(f"{key}: {problem} (allowed: {allowed})")
+# ConfigError lives in sim.errors; importing it from here keeps working.
 
 
 def _p(default: float, bounds: tuple[float, float], plausible: tuple[float, float], source: str, doc: str):
@@ -41,7 +37,8 @@ def check_number(key: str, value: Any, lo: float, hi: float) -> float:
 def check_choice(key: str, value: Any, choices: list[str] | tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``; raise ConfigError naming them otherwise."""
     if value not in choices:
-        raise ConfigError(key, f"unknown value {value!r}", " | ".join(choices))
+        found = nearest(str(value), choices)
+        raise ConfigError(key, f"unknown value {value!r}", " | ".join(choices), found[0] if found else None)
     return value
 
 
@@ -177,8 +174,21 @@ class Rules:
     document_access: str = "public"
 
     def __post_init__(self) -> None:
+        from sim.schema import flag, name_in
+
+        if isinstance(self.accreditation, str):          # rules.accreditation=veto: a value for a group
+            found = nearest(self.accreditation, ACCREDITATION_PROCEDURES)
+            raise ConfigError("rules.accreditation", f"{self.accreditation!r} is one value, but accreditation is a "
+                              "group of settings", "rules.accreditation.procedure=" + " | ".join(
+                                  ACCREDITATION_PROCEDURES), f"rules.accreditation.procedure={found[0]}" if found else
+                              None)
         if isinstance(self.accreditation, dict):
+            for key in self.accreditation:
+                name_in("rules.accreditation", key, [f.name for f in fields(AccreditationRule)])
             self.accreditation = AccreditationRule(**self.accreditation)
+        flag("rules.accreditation.veto_applies_to_ecosoc", self.accreditation.veto_applies_to_ecosoc)
+        for key in ("written_submissions", "intersessional"):
+            flag(f"rules.{key}", getattr(self, key))
         check_choice("rules.accreditation.procedure", self.accreditation.procedure, ACCREDITATION_PROCEDURES)
         check_choice("rules.accreditation.majority", self.accreditation.majority, MAJORITIES)
         check_choice("rules.speaking", self.speaking, SPEAKING_ALLOCATIONS)
@@ -361,11 +371,25 @@ class CospSpec:
     as_is_rules: str = "cosp_as_ahc"
 
     def __post_init__(self) -> None:
+        from sim.schema import num
+
         check_number("cosp.informal_share", self.informal_share, 0, 1)
         check_choice("cosp.informals", self.informals, INFORMALS)
-        check_number("cosp.sessions", self.sessions, 1, 50)
-        check_number("cosp.protocol_sessions", self.protocol_sessions, 2, 50)
+        num("cosp.sessions", self.sessions, 1, 50, integer=True)
+        num("cosp.protocol_sessions", self.protocol_sessions, 2, 50, integer=True)
+        num("cosp.speaking_minutes", self.speaking_minutes, 0, 600)
+        for key in ("open_position", "limited_position", "opposed_position", "open_above", "none_below",
+                    *(f"org_positions.{k}" for k in self.org_positions)):
+            value = self.org_positions[key.split(".")[1]] if "." in key else getattr(self, key)
+            num(f"cosp.{key}", value, 0, 100)
+        for key in ("position_sd", "camp_shock_sd", "org_position_sd"):
+            num(f"cosp.{key}", getattr(self, key), 0)
+        for key in ("salience_open", "salience_limited", "salience_opposed"):
+            num(f"cosp.{key}", getattr(self, key), 0, 1)
         check_choice("cosp.fallback_rule", self.fallback_rule, ACCESS_RULES)
+        from sim.presets import config_dir
+
+        check_choice("cosp.as_is_rules", self.as_is_rules, sorted(p.stem for p in (config_dir() / "rules").glob("*.yaml")))
         if not self.none_below < self.open_above:
             raise ConfigError("cosp.none_below", f"{self.none_below} is not below open_above {self.open_above}",
                               "none_below < open_above")
@@ -393,11 +417,21 @@ class RunConfig:
     sweep: SweepSpec = field(default_factory=SweepSpec)
     chain: str = "none"          # none | cosp: after the AHC, negotiate the COSP's access rule and its protocol
     cosp: CospSpec = field(default_factory=CospSpec)
+    memory_budget_gb: Any = None   # refuse a run whose memory estimate exceeds this (default: half the machine's)
 
     def __post_init__(self) -> None:
+        from sim import memory
+        from sim.schema import check_scenario, num
+
         check_choice("chain", self.chain, CHAINS)
-        check_number("seed", self.seed, 0, 2**63 - 1)
-        check_number("replicates", self.replicates, 1, 10**7)
-        check_number("chunk_size", self.chunk_size, 1, 10**6)
+        num("seed", self.seed, 0, 2**63 - 1, integer=True)
+        num("replicates", self.replicates, 1, 10**7, integer=True)
+        num("chunk_size", self.chunk_size, 1, 10**6, integer=True)
         check_choice("variants", self.variants, VARIANT_SETS)
         check_choice("attribution", self.attribution, ATTRIBUTIONS)
+        if self.run_dir is not None and (not isinstance(self.run_dir, str) or not self.run_dir.strip()):
+            raise ConfigError("run_dir", f"{self.run_dir!r} is not a folder name", "a path, or null for the default")
+        if self.memory_budget_gb is not None:
+            num("memory_budget_gb", self.memory_budget_gb, above=0)
+        check_scenario(self.scenario)
+        memory.check(self)           # before any work: refuse a run that would exceed the memory budget
