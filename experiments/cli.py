@@ -16,13 +16,10 @@ status 2, before anything is written.
 from __future__ import annotations
 
 import argparse
-import errno
 import re
 import sys
 
 from sim.errors import FAILURE_EXIT, USAGE_EXIT, ConfigError, OutputError, nearest
-
-WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO)
 
 
 class UsageError(Exception):
@@ -74,7 +71,7 @@ def _explain(exc: BaseException) -> str:
                                               if ln.startswith("\t") and not ln.strip().startswith("provider")))
     cause = exc.__cause__ or exc.__context__
     while cause is not None:
-        key = getattr(cause, "full_key", None)
+        key = re.sub(r"\[(\w+)\]", r".\1", getattr(cause, "full_key", None) or "") or None   # a[0] -> a.0
         first = (str(cause).strip().splitlines() or [""])[0]
         if first and "$VALUE" not in first:
             parts.append(f"{key}: {first}" if key and key not in first else first)
@@ -251,10 +248,12 @@ def _message(exc: BaseException) -> tuple[str, int] | None:
         return f"{exc} (allowed: a run_dir that does not exist yet)", USAGE_EXIT
     if isinstance(exc, OutputError):
         return str(exc), FAILURE_EXIT
-    if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+    from sim.io import is_write_failure
+
+    if is_write_failure(exc):
         where = f" {exc.filename}" if exc.filename else ""
-        return (f"could not write{where}: {exc.strerror} (nothing half-written was left; allowed: free space or "
-                f"write permission, then run again)", FAILURE_EXIT)
+        return (f"could not write{where}: {exc.strerror or exc} (allowed: free space or write permission, then "
+                f"run again)", FAILURE_EXIT)
     if isinstance(exc, MemoryError):
         return ("out of memory (allowed: a smaller run: fewer replicates, a smaller chunk_size or scenario, or "
                 "memory_budget_gb below what the machine has)", FAILURE_EXIT)

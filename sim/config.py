@@ -200,7 +200,7 @@ class Rules:
             if not items:
                 raise ConfigError(f"rules.{key}", "is an empty list", f"a number in [{lo}, {hi}] or one per session")
             for j, v in enumerate(items):
-                check_number(f"rules.{key}" + (f"[{j}]" if len(items) > 1 else ""), v, lo, hi)
+                check_number(f"rules.{key}" + (f".{j}" if len(items) > 1 else ""), v, lo, hi)
 
     def schedule(self, key: str, n_sessions: int) -> list[float]:
         """The per-session values of schedule ``key``, checking the list length against the scenario."""

@@ -143,8 +143,17 @@ def check_writable(folder: Path, key: str = "output folder") -> None:
         raise ConfigError(key, f"cannot write in {path} (read-only file system)", "a folder you can write to")
 
 
+WRITE_FAILURES = ("No space left", "Read-only file system", "Disk quota", "Permission denied", "File too large")
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """An OSError of a failed write (disk full, read-only, quota ...), also from libraries that set no errno."""
+    return isinstance(exc, OSError) and not isinstance(exc, (FileExistsError, OutputError)) and (
+        exc.errno in WRITE_ERRNOS or any(s in str(exc) for s in WRITE_FAILURES))
+
+
 def _failed_write(path: Path, exc: OSError) -> OutputError:
-    return OutputError(path, exc.strerror or str(exc))
+    return OutputError(path, exc.strerror or str(exc).splitlines()[0])
 
 
 # ------------------------------------------------------------------------------------ atomic writes
@@ -172,7 +181,7 @@ def atomic_dir(final: Path, key: str = "run_dir"):
         os.replace(tmp, final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, (FileExistsError, OutputError)) or exc.errno not in WRITE_ERRNOS:
+        if not is_write_failure(exc):
             raise
         raise _failed_write(final, exc) from None
     except BaseException:
@@ -203,7 +212,7 @@ def write_atomic(path: Path, write) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OutputError) or exc.errno not in WRITE_ERRNOS:
+        if not is_write_failure(exc):
             raise
         raise _failed_write(path, exc) from None
     except BaseException:

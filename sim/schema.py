@@ -137,7 +137,10 @@ def _state_mapping(m, p: str) -> None:
     table(f"{p}.democracy.budapest", dem.get("budapest", {}), required=BUDAPEST, allowed_keys=BUDAPEST)
     table(f"{p}.treaty_value", m.treaty_value, allowed_keys=TREATY_VALUE_KEYS)
     num(f"{p}.vote_yes_above", m.vote_yes_above, 0, 100)
-    num(f"{p}.vote_no_below", m.vote_no_below, 0, m.vote_yes_above)
+    if m.vote_no_below > m.vote_yes_above:
+        raise ConfigError(f"{p}.vote_no_below", f"{m.vote_no_below} is above vote_yes_above {m.vote_yes_above}",
+                          "vote_no_below <= vote_yes_above")
+    num(f"{p}.vote_no_below", m.vote_no_below, 0, 100)
     num(f"{p}.capability_default", m.capability_default, above=0)
     for iso, v in m.capability.items():
         num(f"{p}.capability.{iso}", v, above=0)
@@ -179,7 +182,8 @@ def _organisations(sc, p: str, k: int) -> None:
             raise ConfigError(f"{q}.focus", "is all zero", "non-negative weights with a positive sum")
     total = sum(float(t.share) for t in o.types.values())
     if abs(total - 1.0) > SHARE_TOLERANCE:
-        raise ConfigError(f"{p}.types", f"the shares sum to {total:g}", f"shares >= 0 that sum to 1 "
+        each = ", ".join(f"{name}.share={float(t.share):g}" for name, t in o.types.items())
+        raise ConfigError(f"{p}.types", f"the shares sum to {total:g} ({each})", f"shares >= 0 that sum to 1 "
                           f"(within {SHARE_TOLERANCE:g})")
     unique_keys(f"{p}.coalitions", o.coalitions)
     for j, c in enumerate(o.coalitions):
@@ -258,6 +262,12 @@ def check_against_states(sc, rows: list[dict], columns, prefix: str = "scenario"
 
 
 # ------------------------------------------------------------------------------------------------ config keys
+NAMED = {("OrganisationsSpec", "types"): ORG_TYPES, ("CoalitionSpec", "members"): ORG_TYPES,
+         ("StateMapping", "vote"): VOTES, ("StateMapping", "budapest"): BUDAPEST,
+         ("StateMapping", "democracy"): ("intercept", "vote", "budapest"),
+         ("StateMapping", "treaty_value"): TREATY_VALUE_KEYS, ("CospSpec", "org_positions"): ORG_TYPES}
+
+
 def _unwrap(tp):
     """The dataclass behind a field type (``list[X]`` and ``dict[str, X]`` → X), or None for a plain value."""
     origin = typing.get_origin(tp)
@@ -283,15 +293,20 @@ def lookup(schema, key: str) -> tuple[Any, bool]:
         if part not in names:
             where = f"{'.'.join(done) or 'the top level'} ({node.__name__})"
             found = nearest(part, names)
-            raise ConfigError(".".join([*done, part]), f"no such key in {where}", " | ".join(names),
-                              ".".join([*done, found[0]]) if found else None)
+            raise ConfigError(key, f"{part!r} is not a key of {where}", " | ".join(names),
+                              ".".join([*done, found[0], *parts[i + 1:]]) if found else None)
         done.append(part)
         inner, container = _unwrap(hints[part])
         i += 1
         if container is not None and i < len(parts):          # a list index or a dict name
-            done.append(parts[i])
+            names = NAMED.get((node.__name__, part))
             if container == "index" and not parts[i].isdigit():
-                raise ConfigError(".".join(done), f"{parts[i]!r} is not a list position", "0, 1, 2 ...")
+                raise ConfigError(key, f"{parts[i]!r} is not a list position", "0, 1, 2 ...")
+            if names and parts[i] not in names:
+                found = nearest(parts[i], names)
+                raise ConfigError(key, f"{parts[i]!r} is not a name of {'.'.join(done)}", " | ".join(names),
+                                  ".".join([*done, found[0], *parts[i + 1:]]) if found else None)
+            done.append(parts[i])
             i += 1
         if inner is None:
             return hints[part], False
