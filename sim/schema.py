@@ -219,7 +219,10 @@ def _treaty(sc, p: str, keys: list[str]) -> None:
     num(f"{p}.quarters", t.quarters, 1, integer=True)
     num(f"{p}.days_per_quarter", t.days_per_quarter, above=0)
     for j, key in enumerate(t.reservable):
-        name_in(f"{p}.reservable.{j}", key, keys)
+        if key not in keys:
+            found = nearest(str(key), keys)
+            raise ConfigError(f"{p}.reservable.{j}", f"{key!r} is not a key of {p.rsplit('.', 1)[0]}.issues",
+                              " | ".join(keys), found[0] if found else None)
 
 
 def check_scenario(sc, prefix: str = "scenario") -> None:

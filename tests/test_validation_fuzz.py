@@ -77,8 +77,11 @@ def overrides(draw):
 
 
 def named(err: str, key: str) -> bool:
-    """The message names the key, or (a cross-field constraint) its last two parts."""
-    return key in err or ".".join(key.split(".")[-2:]) in err
+    """The message names the key, or (a cross-field constraint) its last two parts or the list it is an entry of
+    (``scenario.issues`` for ``scenario.issues.6.key``, whose renaming breaks a reference to it)."""
+    parts = key.split(".")
+    entry = next((".".join(parts[:j]) for j in range(len(parts) - 1, 0, -1) if parts[j].isdigit()), None)
+    return key in err or ".".join(parts[-2:]) in err or (entry is not None and entry in err)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
