@@ -115,9 +115,21 @@ def _report(args) -> int:
     return 0
 
 
+def _check_out(out) -> None:
+    """Before any work: ``--out`` (a folder, or a file for calibrate) must be writable (ConfigError, exit 2)."""
+    if out:
+        from pathlib import Path
+
+        from sim import io
+
+        path = Path(out)
+        io.check_writable(path.parent if path.suffix else path, "--out")
+
+
 def _compare(args) -> int:
     from experiments.compare import compare
 
+    _check_out(args.out)
     compare(args.file, args.out, args.decide_python)
     return 0
 
@@ -126,6 +138,7 @@ def _validate(args) -> int:
     from experiments.config import load
     from experiments.validate import validate
 
+    _check_out(args.out)
     _, found = validate(load(args.overrides), args.replicates, args.out)
     return 0 if all(t.passed for t in found) else 1
 
@@ -134,6 +147,7 @@ def _calibrate(args) -> int:
     from experiments.calibrate import calibrate
     from experiments.config import load
 
+    _check_out(args.out)
     calibrate(load(args.overrides), args.replicates, args.out)
     return 0
 
@@ -142,6 +156,7 @@ def _sensitivity(args) -> int:
     from experiments.config import load
     from experiments.sensitivity import sensitivity, sobol
 
+    _check_out(args.out)
     cfg = load(args.overrides)
     if args.method == "sobol":
         sobol(cfg, args.budget, [f for f in (args.factors or "").split(",") if f], args.replicates, args.out)

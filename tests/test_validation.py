@@ -149,3 +149,11 @@ def test_a_capability_entry_for_an_unknown_state_is_refused():
 def test_nearest_suggests_close_names_and_nothing_for_strangers():
     assert nearest("replicats", ["replicates", "seed"]) == ["replicates"]
     assert nearest("zzz", ["replicates", "seed"]) == []
+
+
+@pytest.mark.parametrize("command", ["validate", "sensitivity", "calibrate", "compare"])
+def test_an_unwritable_out_is_refused_before_any_work(tmp_path, capsys, command):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    argv = [command, "--out", str(blocker / "sub" / ("calibrated.yaml" if command == "calibrate" else "out"))]
+    _refused(capsys, argv + (["data.csv"] if command == "compare" else []), "--out", "is a file, not a folder")
