@@ -17,20 +17,14 @@ from collections.abc import Iterable
 
 
 def nearest(name: str, choices: Iterable[str], n: int = 1) -> list[str]:
-    """The closest names to ``name`` among ``choices`` (difflib ratio >= 0.6), best first."""
+    """The closest names to ``name`` among ``choices`` (difflib ratio >= 0.6), best first; for dotted names whose
+    whole does not match, the last parts are compared (``params.susceptibilty`` -> ``params.susceptibility``)."""
     choices = [str(c) for c in choices]
     found = difflib.get_close_matches(str(name), choices, n=n, cutoff=0.6)
-    if not found and "." in str(name):              # a dotted key: compare its last part
-        tail = str(name).rsplit(".", 1)[1]
-        found = [c for c in difflib.get_close_matches(tail, [c.rsplit(".", 1)[-1] for c in choices], n=n)]
-        found = [next(c for c in choices if c.rsplit(".", 1)[-1] == f) for f in found]
+    if not found and "." in str(name):
+        tails = {c.rsplit(".", 1)[-1]: c for c in choices}
+        found = [tails[t] for t in difflib.get_close_matches(str(name).rsplit(".", 1)[1], list(tails), n=n)]
     return found
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the nearest of ``choices``, or an empty string."""
-    found = nearest(name, choices)
-    return f"; did you mean {found[0]!r}?" if found else ""
 
 
 class ConfigError(ValueError):
