@@ -121,3 +121,13 @@ def test_load_run_of_a_missing_folder_names_the_file(tmp_path):
 
     with pytest.raises(DataError, match="no manifest.json"):
         io.load_run(tmp_path)
+
+
+def test_a_new_run_folder_removes_the_temporary_folder_of_a_killed_run(tmp_path):
+    stale = tmp_path / f".2026-12-03_05-00-00.tmp-{io._host()}-{_dead_pid()}-k1"
+    stale.mkdir()
+    (stale / "results.parquet").write_bytes(b"PAR1 half")
+    with io.atomic_dir(tmp_path / "next") as tmp:
+        (tmp / "summary.md").write_text("done\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next"]
+    assert (tmp_path / "next" / "summary.md").read_text() == "done\n"
