@@ -11,6 +11,7 @@ are generated from here and cannot drift from the code.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -371,6 +372,7 @@ class CospSpec:
     as_is_rules: str = "cosp_as_ahc"
 
     def __post_init__(self) -> None:
+        from sim.presets import config_dir
         from sim.schema import num
 
         check_number("cosp.informal_share", self.informal_share, 0, 1)
@@ -378,17 +380,16 @@ class CospSpec:
         num("cosp.sessions", self.sessions, 1, 50, integer=True)
         num("cosp.protocol_sessions", self.protocol_sessions, 2, 50, integer=True)
         num("cosp.speaking_minutes", self.speaking_minutes, 0, 600)
-        for key in ("open_position", "limited_position", "opposed_position", "open_above", "none_below",
-                    *(f"org_positions.{k}" for k in self.org_positions)):
-            value = self.org_positions[key.split(".")[1]] if "." in key else getattr(self, key)
+        positions = {k: getattr(self, k) for k in ("open_position", "limited_position", "opposed_position",
+                                                   "open_above", "none_below")}
+        positions |= {f"org_positions.{k}": v for k, v in self.org_positions.items()}
+        for key, value in positions.items():
             num(f"cosp.{key}", value, 0, 100)
         for key in ("position_sd", "camp_shock_sd", "org_position_sd"):
             num(f"cosp.{key}", getattr(self, key), 0)
         for key in ("salience_open", "salience_limited", "salience_opposed"):
             num(f"cosp.{key}", getattr(self, key), 0, 1)
         check_choice("cosp.fallback_rule", self.fallback_rule, ACCESS_RULES)
-        from sim.presets import config_dir
-
         check_choice("cosp.as_is_rules", self.as_is_rules, sorted(p.stem for p in (config_dir() / "rules").glob("*.yaml")))
         if not self.none_below < self.open_above:
             raise ConfigError("cosp.none_below", f"{self.none_below} is not below open_above {self.open_above}",
@@ -429,7 +430,7 @@ class RunConfig:
         num("chunk_size", self.chunk_size, 1, 10**6, integer=True)
         check_choice("variants", self.variants, VARIANT_SETS)
         check_choice("attribution", self.attribution, ATTRIBUTIONS)
-        if self.run_dir is not None and (not isinstance(self.run_dir, str) or not self.run_dir.strip()):
+        if self.run_dir is not None and (not isinstance(self.run_dir, (str, os.PathLike)) or not str(self.run_dir).strip()):
             raise ConfigError("run_dir", f"{self.run_dir!r} is not a folder name", "a path, or null for the default")
         if self.memory_budget_gb is not None:
             num("memory_budget_gb", self.memory_budget_gb, above=0)
