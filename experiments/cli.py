@@ -1,6 +1,8 @@
 """The ``plenary`` command: thin entry points that compose a config and call an importable ``run``.
 
     plenary run [override ...]      e.g. plenary run rules=cosp_draft_rule_17 seed=7 replicates=200
+    plenary run --cfg [override ...] the composed config, nothing run
+    plenary list [section]          presets (scenario, rules, params, experiment) and rule levers' values
     plenary sweep [override ...]    e.g. plenary sweep experiment=cosp_access hydra/launcher=joblib
     plenary report SWEEP_DIR        tables and charts of a finished (or partly finished) sweep
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
@@ -81,29 +83,56 @@ def _explain(exc: BaseException) -> str:
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
+def _compile_notice() -> None:
+    """Say so when the compiled kernels are not cached for this source yet (the first run on a machine, or after
+    the kernels changed): numba then compiles for ~30 s before any replicate runs, which would look like a hang."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("sim.core.fast")
+    if spec is None or spec.origin is None:
+        return
+    source = Path(spec.origin)
+    index = list((source.parent / "__pycache__").glob(f"{source.stem}.*.nbi"))
+    if not index or max(p.stat().st_mtime for p in index) < source.stat().st_mtime:
+        print("plenary: compiling the engine for this machine (first run only, about 30 s) ...", file=sys.stderr,
+              flush=True)
+
+
 def _run(args) -> int:
-    from experiments.config import compose_config, load, to_run_config
-    from experiments.run import check, run
+    from experiments.config import load
 
     overrides = list(args.overrides) + ([f"replicates={args.replicates}"] if args.replicates else [])
-    if args.cfg:
+    cfg = load(overrides)
+    if args.cfg:                                       # the composed, validated config; nothing is run
         from omegaconf import OmegaConf
 
-        composed = compose_config(overrides)
-        to_run_config(composed)                     # validated, then printed
-        print(OmegaConf.to_yaml(composed), end="")
+        print(OmegaConf.to_yaml(OmegaConf.structured(cfg)), end="")
         return 0
-    cfg = load(overrides)
+    from experiments.run import check
+
     if args.dry_run:
         print(f"plenary run --dry-run: {check(cfg)}")
         return 0
-    run(cfg)
+    _compile_notice()
+    from experiments.run import run
+
+    run(cfg, formats=tuple(args.format))
+    return 0
+
+
+def _list(args) -> int:
+    from experiments.listing import render
+
+    print(render(args.what), end="")
     return 0
 
 
 def _sweep(args) -> int:
     from experiments.sweep import sweep
 
+    if not args.dry_run:
+        _compile_notice()
     outcome = sweep(args.overrides, progress=not args.quiet, dry_run=args.dry_run)
     return 1 if outcome.failed else 0
 
@@ -203,9 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--replicates", type=positive, default=None, help="replicates (same as replicates=N)")
     p_run.add_argument("--dry-run", action="store_true", help="check the config, data, memory estimate and run "
                        "folder; run and write nothing")
-    p_run.add_argument("--cfg", action="store_true", help="print the composed config and stop")
+    p_run.add_argument("--cfg", action="store_true", help="print the composed, validated config and stop")
+    p_run.add_argument("--format", action="append", choices=("parquet", "csv"), default=["parquet"],
+                       help="table formats to write (repeatable; parquet always; csv beside it)")
     p_run.add_argument("overrides", nargs="*", help="Hydra overrides")
     p_run.set_defaults(handler=_run)
+    p_list = sub.add_parser("list", help="presets (scenarios, rules, params, experiments) and rule values")
+    p_list.add_argument("what", nargs="?", default="all", choices=("all", "scenario", "rules", "params",
+                                                                   "experiment", "levers"),
+                        help="one section only (default: all)")
+    p_list.set_defaults(handler=_list)
     p_sweep = sub.add_parser("sweep", help="run a grid of participation rules (Hydra multirun), resumable",
                              description="Hydra overrides; comma lists sweep (rules.informal_share=0.2,0.5,0.8). "
                              "Presets: experiment=cosp_access | speaking_time | closed_door | ahc_counterfactuals. "
@@ -229,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
     p_cmp.set_defaults(handler=_compare)
     _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
-           "target is missed", 64, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
+           "target is missed", 200, "outputs/validation", "Hydra overrides, e.g. params=calibrated"
            ).set_defaults(handler=_validate)
     _study(sub, "calibrate", "fit the decision-stage thresholds, the signature threshold and the ratification "
            "baseline to the record; write configs/params/calibrated.yaml", 64,
@@ -280,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     failure during work (a write failed): exit status 1; never a traceback for either."""
     try:
         args = build_parser().parse_args(argv)
+        import matplotlib  # after parsing, so that --help stays quick; charts are files here
+
+        matplotlib.use("Agg")
         if getattr(args, "overrides", None):
             from experiments.checks import check_overrides
 

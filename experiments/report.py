@@ -76,6 +76,15 @@ class Report:
                 f"{self.manifest.get('git_commit', 'unknown')}, sweep {self.plan.get('name')}.")
 
 
+def constant_category(shares: pd.DataFrame) -> str | None:
+    """The category that takes every replicate in every row of a share table (rows: groups, columns:
+    categories, rows summing to 1), or None when the shares vary."""
+    for column in shares.columns:
+        if np.allclose(shares[column].to_numpy(float), 1.0):
+            return str(column)
+    return None
+
+
 def _numeric(table: pd.DataFrame, key: str) -> bool:
     return pd.api.types.is_numeric_dtype(table[key])
 
@@ -145,10 +154,19 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
                       sort=False).size().unstack(fill_value=0))
             shares = shares.div(shares.sum(axis=1), axis=0)
             group = " x ".join(analysis.lever_label(k) for k in levers)
-        fig = plotting.rule_distribution(shares, group, rep.replicates)
-        written += plotting.save(fig, dest, "access_rule_distribution", rep.caption(
-            "Share of replicates in which the COSP adopts each stakeholder-access rule (open, limited, none), by "
-            "negotiation format."))
+        constant = constant_category(shares)
+        if constant:                                   # a chart of a constant says less than one sentence
+            sentence = (f"The COSP adopts the {constant} access rule in every replicate of every cell "
+                        f"({len(t)} replicate-runs, R = {rep.replicates} per cell): the format changes nothing here, "
+                        f"so no chart is drawn.")
+            io.write_atomic(dest / "access_rule_distribution.md", lambda p: p.write_text(sentence + "\n"))
+            written.append(dest / "access_rule_distribution.md")
+            skipped.append(f"access_rule_distribution: {sentence}")
+        else:
+            fig = plotting.rule_distribution(shares, group, rep.replicates)
+            written += plotting.save(fig, dest, "access_rule_distribution", rep.caption(
+                "Share of replicates in which the COSP adopts each stakeholder-access rule (open, limited, none), "
+                "by negotiation format."))
     # heatmap over the first two levers
     if len(levers) >= 2 and has_main:
         a, b = levers[0], levers[1]
@@ -229,11 +247,11 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     drafts, meta = [], None
     for cid in chosen:
         with np.load(rep.folder / "cells" / cid / "trajectory.npz") as npz:
-            drafts.append((by_id[cid].label, npz["draft"].astype(float)))
+            drafts.append((_cell_label(by_id[cid]), npz["draft"].astype(float)))
             meta = meta or (list(npz["issues"]), list(npz["sessions"]))
     if drafts:
         labels = _issue_labels(rep) or meta[0]
-        fig = plotting.trajectories(drafts, labels, meta[1])
+        fig = plotting.trajectories(drafts, labels, meta[1], record=_record_points(rep, list(meta[0])))
         written += plotting.save(fig, dest, "trajectories", rep.caption(
             "The chair's draft per provision across sessions (median and 5-95% band over replicates) for the cells "
             + "; ".join(label for label, _ in drafts) + "."))
@@ -249,6 +267,24 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
 def _n_orgs(rep: Report) -> int | None:
     orgs = rep.manifest.get("config", {}).get("scenario", {}).get("organisations", {}).get("count")
     return int(orgs) if orgs else None
+
+
+def _cell_label(cell: Cell) -> str:
+    """A cell in plain words: 'Share of work in closed informals 0.2, Stakeholders in closed informals excluded'."""
+    if not cell.levers:
+        return cell.label
+    return ", ".join(f"{analysis.lever_label(k)}: {str(v).replace('_', ' ')}" for k, v in cell.levers.items())
+
+
+def _record_points(rep: Report, issue_keys: list[str]) -> list | None:
+    """The scenario's coded record on the session axis, per provision in the stored order (None without one)."""
+    from sim.record import on_sessions
+
+    scenario = rep.manifest.get("config", {}).get("scenario", {})
+    if not scenario.get("record"):
+        return None
+    points = on_sessions([s["start"] for s in scenario.get("sessions", [])], scenario["record"])
+    return [points.get(k, []) for k in issue_keys]
 
 
 def _issue_labels(rep: Report) -> list[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import asdict
 from datetime import datetime
@@ -14,6 +15,7 @@ from sim import io, memory, plotting
 from sim.config import RunConfig
 from sim.engine import Schedule
 from sim.plotting import text_trajectory
+from sim.record import on_sessions
 from sim.runner import TYPE_KEYS, RunResults, run_replicates
 from sim.scenario import build_world
 
@@ -94,8 +96,9 @@ def run_folder(cfg: RunConfig) -> Path:
     return Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
 
 
-def run(cfg: RunConfig) -> Path:
-    """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet, summary.md and the charts.
+def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",)) -> Path:
+    """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet (and results.csv if
+    ``formats`` asks for it), summary.md and the charts.
 
     The folder is made (as a temporary sibling) before the work starts, so an unwritable run_dir is refused
     before any work; it is renamed into place only when every file is written.
@@ -105,19 +108,31 @@ def run(cfg: RunConfig) -> Path:
     folder = run_folder(cfg)
     with io.atomic_dir(folder, "run_dir") as tmp:
         started = time.perf_counter()
+        print(f"running {cfg.replicates} replicates with their {cfg.variants.replace('_', ' ')} counterfactuals ...",
+              file=sys.stderr, flush=True)
         results = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
                                  cfg.chunk_size, cfg.attribution)
         elapsed = time.perf_counter() - started
         summary = summarise(results, cfg)
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
         results.table.to_parquet(tmp / "results.parquet", index=False)
+        if "csv" in formats:
+            results.table.to_csv(tmp / "results.csv", index=False)
         (tmp / "summary.md").write_text(summary)
-        fig = text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, seed {cfg.seed})")
-        for ext in ("png", "svg"):
-            fig.savefig(tmp / f"text_trajectory.{ext}", bbox_inches="tight")
-        plotting.plt.close(fig)
         w = results.world
         note = f"{w.name}, R = {cfg.replicates} replicates, seed {cfg.seed}"
+        print("drawing the charts ...", file=sys.stderr, flush=True)
+        record = None
+        if cfg.scenario.record:
+            points = on_sessions([s.start for s in cfg.scenario.sessions], cfg.scenario.record)
+            record = [points.get(k, []) for k in w.issue_keys]
+        plotting.save(text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, "
+                                               f"seed {cfg.seed})", record), tmp, "text_trajectory",
+                      "The chair's draft per provision after each session (median and 5-95% band over replicates) "
+                      "on the provision's 0-100 scale, with the blocs' and organisation types' positions after the "
+                      "last session" + ("; black crosses: the recorded texts (docs/RECORD.md), placed after the "
+                                         "last session that had begun by their date" if record else "")
+                      + f"; {note}.")
         plotting.save(plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
                                                   w.eif_delay_days), tmp, "ratification_curve",
                       f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "

@@ -6,10 +6,15 @@ exits with status 1 when a target is missed, so CI catches a regression. Targets
 
 1. the UNGA 74/247 vote (79 yes, 60 no, 33 abstain) from initial positions, overall and by regional group;
 2. a state-only run lands at the capability x salience compromise (§6.1), and how far it moves from the first draft;
-3. the concluding session: consensus after failed forced deletion votes on the human-rights provisions in most
-   replicates; the shares that collapse or need the resumed session;
-4. the final text's profile: broad powers and cooperation, thin safeguards, per provision against the first draft;
-5. each stylised fact of §6 (2-5) as a paired effect with its 95% interval.
+3. the concluding session (the record, sim/data/SOURCES.md): the session of Jan-Feb 2024 was suspended without a
+   text; the reconvened session of Jul-Aug 2024 approved it; recorded votes forced on deleting human-rights
+   provisions failed; the text was approved by consensus. Each as the share of replicates that shows it;
+4. the final text's profile: the scope narrows from the zero draft to the final text although most states began
+   broad; broad powers and cooperation, thin safeguards, per provision against the first draft;
+5. each stylised fact of §6 (2-5) as a paired effect with its 95% interval;
+6. signatories at the opening in Hanoi (64 on 25-26 Oct 2025, 72 by the record coder's count since);
+and, without a verdict (no record yet), the COSP's access rule text by negotiation format.
+Misses are reported as MISSED, never tuned away here.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from sim import analysis, io, metrics, plotting
-from sim.config import RunConfig
+from sim.config import ACCESS_RULES, RunConfig
+from sim.cosp import rules_negotiation
 from sim.engine import Negotiation
-from sim.enums import Vote
+from sim.enums import AdoptionMode, Vote
 from sim.runner import run_replicates, tabulate, variant_masks
 from sim.scenario import build_world
 
@@ -35,8 +41,12 @@ VOTE_MATCH_MIN = 0.80          # share of the 172 recorded votes the initial pos
 VOTE_COUNT_TOL = 10            # yes / no counts within this many votes of the record
 STATE_ONLY_TOL = 2.0           # mean |text - CM(x)| in scale points, state-only
 MOST = 0.5                     # "in most replicates"
-HANOI = 65                     # signatures at the opening, Hanoi, 25 October 2025
+SUBSTANTIAL = 0.25             # "in a substantial share of replicates"
+NARROWING = 1.0                # points by which the final scope must lie below the zero draft's to count as narrower
+HANOI = 64                     # signatories at the opening, Hanoi, 25-26 October 2025 (record coder's finding)
+HANOI_TOTAL = 72               # signatories by the record coder's count since the opening
 SIGNATURE_TOL = 15
+CONCLUDING, RESUMED = "concluding", "resumed"   # scenario session keys of the two decision sessions
 
 
 @dataclass
@@ -85,6 +95,48 @@ def vote_target(world, x_reps) -> tuple[list[Target], pd.DataFrame]:
             pd.DataFrame(rows))
 
 
+def concluding_targets(world, neg, full, t) -> list[Target]:
+    """Targets 3a-3d: suspension of the concluding session, adoption on resumption, the deletion votes, the mode."""
+    keys = list(world.session_keys)
+    conc = keys.index(CONCLUDING) if CONCLUDING in keys else -1
+    suspended = neg.suspended_in[full] == conc
+    failed_first = (neg.decided_in[full] > conc) | suspended
+    adopted = neg.mode[full] != int(AdoptionMode.FAILED)
+    resumed = failed_first & (neg.decided_in[full] == (keys.index(RESUMED) if RESUMED in keys else -2))
+    share_failed, share_susp = float(failed_first.mean()), float(suspended.mean())
+    on_resumption = float(adopted[resumed].mean()) if resumed.any() else float("nan")
+    rights = [world.issue_keys.index(k) for k in SAFEGUARDS]
+    tally = neg.deletion_tally[full][:, rights]                       # (R,2,4) yes, no, abstain, absent
+    held = neg.deletion_votes[full][:, rights] > 0
+    held_failed = np.all(neg.deletion_votes[full][:, rights] == 1, axis=1)
+    mean_tally = " / ".join(f"{v:.0f}" for v in tally[held].mean(axis=0)) if held.any() else "none held"
+    rights_failed = np.all([(t[f"deletion_vote_{k}"] == 1) for k in SAFEGUARDS], axis=0)
+    share = float(((t["mode"] == "consensus_after_votes") & rights_failed).mean())
+    modes = t["mode"].value_counts(normalize=True)
+    return [
+        Target("3a", "The concluding session (Jan-Feb 2024) fails to conclude",
+               f"{share_failed:.0%} of replicates (suspended {share_susp:.0%}, failed vote "
+               f"{share_failed - share_susp:.0%})", f">= {SUBSTANTIAL:.0%} (record: suspended without a text)",
+               share_failed >= SUBSTANTIAL),
+        Target("3b", "A resumed session (Jul-Aug 2024) adopts the text",
+               f"{on_resumption:.0%} of the replicates that needed it; collapsed overall "
+               f"{float((~adopted).mean()):.0%}", f"> {MOST:.0%} (record: approved)",
+               bool(on_resumption > MOST) if resumed.any() else False),
+        Target("3c", "Deletion votes on the human-rights clause and safeguards are forced and fail",
+               f"both held and failed in {float(held_failed.mean()):.0%}; mean tally yes / no / abstain / absent "
+               f"{mean_tally}", f"> {MOST:.0%} (record: Iran's deletion proposals defeated in recorded votes)",
+               float(held_failed.mean()) > MOST),
+        Target("3d", "Consensus after failed deletion votes on the human-rights clause and safeguards",
+               f"{share:.0%} of replicates; modes " + ", ".join(f"{m} {v:.0%}" for m, v in modes.items()),
+               f"> {MOST:.0%} (record: approved by consensus)", share > MOST)]
+
+
+def cosp_table(m: dict) -> pd.DataFrame:
+    """Share of replicates adopting each COSP rule text, by the stakeholders' status in the informal rounds."""
+    return pd.DataFrame([{"informals": fmt, **{r: float((rule == r).mean()) for r in ACCESS_RULES}}
+                         for fmt, rule in m["cosp"].items()])
+
+
 def run_validation(cfg: RunConfig, replicates: int) -> dict:
     """Every measurement behind the targets (also used by tests and by plenary calibrate)."""
     world = build_world(cfg.scenario, cfg.seed)
@@ -114,7 +166,10 @@ def run_validation(cfg: RunConfig, replicates: int) -> dict:
         t = run_replicates(world, prm, replace(rules, accreditation=replace(rules.accreditation, procedure=proc)),
                            seed, reps, "none").table
         acc[proc] = t[["accredited", "rights_share"]]
-    return {"world": world, "neg": neg, "full": full, "none": none, "table": table, "facts": facts, "acc": acc}
+    cosp = {fmt: rules_negotiation(world, prm, rules, replace(cfg.cosp, informals=fmt), seed, reps)[1]
+            for fmt in ("excluded", "observers", "participants")}
+    return {"world": world, "neg": neg, "full": full, "none": none, "table": table, "facts": facts, "acc": acc,
+            "cosp": cosp, "cosp_rule": cfg.cosp.decision_rule, "cosp_status_quo": cfg.cosp.status_quo}
 
 
 def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
@@ -127,17 +182,19 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     out.append(Target("2", "State-only final text vs the capability x salience compromise CM(x) (mean |d - CM|)",
                       f"{d_m:.2f} [{d_lo:.2f}, {d_hi:.2f}] points; moved {moved.mean():.2f} from the first draft",
                       f"<= {STATE_ONLY_TOL} points", d_m <= STATE_ONLY_TOL))
-    # 3. the concluding session
-    rights_failed = np.all([(t[f"deletion_vote_{k}"] == 1) for k in SAFEGUARDS], axis=0)
-    share = float(((t["mode"] == "consensus_after_votes") & rights_failed).mean())
-    failed, resumed = float((t["mode"] == "failed").mean()), float((t["sessions"] == world.n_sessions).mean())
-    out.append(Target("3", "Consensus after failed deletion votes on the human-rights clause and safeguards",
-                      f"{share:.0%} of replicates; collapsed {failed:.0%}; needed the resumed session {resumed:.0%}",
-                      f"> {MOST:.0%} of replicates", share > MOST))
+    out += concluding_targets(world, neg, full, t)
     # 4. the text's profile
     prof = pd.DataFrame([{"provision": k, "first_draft": t[f"first_{k}"].mean(), "final_text": t[f"text_{k}"].mean(),
                           "group": "powers" if k in POWERS else "safeguards" if k in SAFEGUARDS else "other"}
                          for k in world.issue_keys])
+    k = world.issue_keys.index("scope")
+    narrower = float((t["text_scope"] < t["first_scope"] - NARROWING).mean())
+    began_broad = float((neg.x[full][:, :, k] > 50).mean())
+    out.append(Target("4a", "Scope narrows from the zero draft to the final text (although most states began broad)",
+                      f"narrower by > {NARROWING:g} point in {narrower:.0%} of replicates; mean "
+                      f"{t['first_scope'].mean():.1f} -> {t['text_scope'].mean():.1f}; {began_broad:.0%} of states "
+                      "began above 50", f"> {MOST:.0%} of replicates", narrower > MOST,
+                      "record: content offences of the 2021 draft removed, several cyber-enabled crimes dropped"))
     powers = prof.loc[prof.group == "powers", "final_text"].mean()
     safeguards = prof.loc[prof.group == "safeguards", "final_text"].mean()
     out.append(Target("4", "Final text: broad powers and cooperation, thin safeguards (0 narrow .. 100 broad)",
@@ -147,9 +204,10 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     sig_m, sig_lo, sig_hi, _ = analysis.mean_ci(t["signatures"])
     split = ", ".join(f"{c.removeprefix('signatures_')} {t[c].mean():.0f}" for c in t if c.startswith("signatures_"))
     out.append(Target("6", "Signatories at the opening for signature (regional split: " + split + ")",
-                      f"{sig_m:.1f} [{sig_lo:.1f}, {sig_hi:.1f}]", f"{HANOI} at Hanoi (within {SIGNATURE_TOL})",
+                      f"{sig_m:.1f} [{sig_lo:.1f}, {sig_hi:.1f}]",
+                      f"{HANOI} at the opening in Hanoi (within {SIGNATURE_TOL}); {HANOI_TOTAL} since",
                       abs(sig_m - HANOI) <= SIGNATURE_TOL,
-                      "the threshold is fitted to the total only (plenary calibrate), never to a list of states"))
+                      "the threshold is fitted to the total only (plenary calibrate, 65), never to a list of states"))
     # 5. stylised facts as paired effects
     effects = []
 
@@ -179,7 +237,7 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     return out, by_region, prof, pd.DataFrame(effects)
 
 
-def validate(cfg: RunConfig, replicates: int = 64, out=None) -> tuple[Path, list[Target]]:
+def validate(cfg: RunConfig, replicates: int = 200, out=None) -> tuple[Path, list[Target]]:
     m = run_validation(cfg, replicates)
     found, by_region, prof, effects = targets(m)
     dest = Path(out) if out else Path("outputs") / "validation"
@@ -188,6 +246,8 @@ def validate(cfg: RunConfig, replicates: int = 64, out=None) -> tuple[Path, list
     io.write_atomic(dest / "targets.csv", lambda p: frame.to_csv(p, index=False))
     io.write_atomic(dest / "vote_by_region.csv", lambda p: by_region.to_csv(p, index=False))
     io.write_atomic(dest / "text_profile.csv", lambda p: prof.to_csv(p, index=False))
+    cosp = cosp_table(m)
+    io.write_atomic(dest / "cosp_rules.csv", lambda p: cosp.to_csv(p, index=False))
     caption = (f"Validation of the default scenario, R = {replicates} replicates, root seed {cfg.seed}, rules "
                f"{cfg.rules.accreditation.procedure}; git {io.git_commit()}.")
     plotting.save(plotting.vote_by_group(by_region), dest, "vote_by_region",
@@ -199,7 +259,8 @@ def validate(cfg: RunConfig, replicates: int = 64, out=None) -> tuple[Path, list
     plotting.save(plotting.effects_forest(effects), dest, "stylised_facts",
                   "Stylised facts of MODEL.md §6 as paired effects (same replicate seeds) with 95% intervals. " + caption)
     lines = [f"# Validation: {m['world'].name}", "", caption, "",
-             f"**{sum(t.passed for t in found)} of {len(found)} targets met.**", "",
+             f"**{sum(t.passed for t in found)} of {len(found)} targets met.**"
+             + ("".join(f" MISSED {t.number}: {t.name}." for t in found if not t.passed)), "",
              "| # | target | model | target value | verdict |", "|---|---|---|---|---|"]
     lines += [f"| {t.number} | {t.name} | {t.model} | {t.target} | {t.verdict} |" for t in found]
     lines += ["", "## Calibration choices and data", "",
@@ -215,7 +276,10 @@ def validate(cfg: RunConfig, replicates: int = 64, out=None) -> tuple[Path, list
               "`configs/params/calibrated.yaml` (use it with `params=calibrated`).",
               "", "## Votes by regional group", "", analysis.markdown_table(by_region, ".3f"),
               "## Text per provision", "", analysis.markdown_table(prof, ".3f"),
-              "## Stylised facts (paired effects, 95% intervals)", "", analysis.markdown_table(effects, ".3f")]
+              "## Stylised facts (paired effects, 95% intervals)", "", analysis.markdown_table(effects, ".3f"),
+              "## COSP access rule text by format (share of replicates; no record yet, no verdict)", "",
+              f"Decision rule {m['cosp_rule']}, status quo {m['cosp_status_quo']}.", "",
+              analysis.markdown_table(cosp, ".2f")]
     io.write_atomic(dest / "validation.md", lambda p: p.write_text("\n".join(lines) + "\n"))
     print("\n".join(lines[:8 + len(found)]))
     print(f"\nReport in {dest}")

@@ -102,7 +102,7 @@ class Params:
     access_none: float = _p(0.4, (0, 1), (0.2, 0.6), "[ASSUMP] LITERATURE §8.2", "delta_doc, no documents")
     slot_cap: int = _p(64, (1, 10_000), (64, 64), "implementation", "most stakeholder statements per agenda item")
     # after adoption (MODEL.md §4 step 7; LITERATURE §8.3 step 7)
-    signature_threshold: float = _p(17.92, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
+    signature_threshold: float = _p(20.02, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
                                     "nu_sig: sign at the opening if the net gain over no treaty exceeds this (points)")
     signature_noise: float = _p(2.0, (0, 50), (1, 4), "[ASSUMP]", "sd of the state's idiosyncratic signing shock")
     proximity_gain: float = _p(2.0, (0, 50), (0, 4), "[ASSUMP] seed: proximity to existing frameworks",
@@ -111,7 +111,7 @@ class Params:
                                  "gain x share of states outside the signer's existing cooperation framework")
     within_influence: float = _p(0.3, (0, 1), (0, 0.6), "[ASSUMP] seed: influence from within",
                                  "share of the text's loss offset by shaping implementation and protocols from within")
-    ratify_base: float = _p(-3.67, (-10, 2), (-4.5, -3),
+    ratify_base: float = _p(-4.61, (-10, 2), (-5, -3),
                             "[STD form] Bernauer et al. 2010; calibrated: EIF as UNTOC/UNCAC",
                             "beta_0 of the quarterly cloglog ratification hazard")
     ratify_utility: float = _p(0.1, (-2, 2), (0, 0.3), "[ASSUMP] LITERATURE §8.3", "beta_1 per point of net gain")
@@ -128,6 +128,25 @@ class Params:
                                  "domestic value of the treaty as a multiple of the delegation's")
     reservation_base: float = _p(0.3, (0, 1), (0.1, 0.5), "[ASSUMP] Neumayer 2007; Zvobgo et al. 2020",
                                  "voluntary reservation probability x democracy x breadth of the provision / 100")
+    # --- decision stage ---
+    chair_estimate_noise: float = _p(3.0, (1e-6, 100), (1, 6), "[ASSUMP] Tallberg 2010 (the chair's information)",
+                                     "tau_chair: noise of the chair's estimate of who would block (points)")
+    package_rounds: int = _p(5, (0, 100), (0, 10), "[ASSUMP] Romer & Rosenthal 1978; Tallberg 2010",
+                             "steps of the chair's take-it-or-leave-it package towards expected blockers")
+    package_step: float = _p(0.3, (0, 1), (0.1, 0.6), "[ASSUMP] Tallberg 2010",
+                             "share of the pull towards expected blockers taken per package step")
+    suspend_objectors: int = _p(15, (1, 1000), (5, 30), "[ASSUMP] consensus practice (Jan-Feb 2024 suspension)",
+                                "objecting states at which the chair suspends a concluding session that can resume")
+    deadline_cost: float = _p(4.0, (0, 100), (0, 10), "[ASSUMP] Odell 2009 (deadlines break deadlocks)",
+                              "points by which no treaty loses value at the last session that can decide")
+    absence_prob: float = _p(0.2, (0, 1), (0.05, 0.3), "[ASSUMP] not every state votes (recorded votes of Aug 2024)",
+                             "probability that a state is absent from a recorded vote")
+    abstention_prob: float = _p(0.1, (0, 1), (0.05, 0.25), "[ASSUMP] recorded votes of Aug 2024",
+                                "probability that a present state abstains whatever its gain")
+    deletion_majority: float = _p(0.5, (0.5, 1), (0.5, 0.667), "[ASSUMP] AHC practice on amendments (brief)",
+                                  "share of those present and voting a deletion needs (0.5: yes > no)")
+    adoption_majority: float = _p(2 / 3, (0.5, 1), (2 / 3, 2 / 3), "[STD] GA res. 75/282 (two-thirds present and voting)",
+                                  "share of those present and voting a whole-text vote needs")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -253,6 +272,7 @@ class StateMapping:
     stance_open_below: float = -0.3
     stance_opposed_above: float = 0.7
     treaty_value: dict[str, float] = field(default_factory=dict)
+    no_treaty: dict[str, Any] = field(default_factory=dict)   # the disagreement point (sim/decision.py)
     vote_yes_above: float = 62.0
     vote_no_below: float = 45.0
     capability_default: float = 1.0
@@ -313,6 +333,7 @@ class ScenarioConfig:
     name: str = "scenario"
     label: str = ""
     states_file: str = "states.csv"
+    record: str = ""              # the coded record of this negotiation's texts (sim/data/<file>), "" for none
     issues: list[IssueSpec] = field(default_factory=list)
     state_mapping: StateMapping = field(default_factory=StateMapping)
     blocs: list[BlocSpec] = field(default_factory=list)
@@ -340,19 +361,29 @@ class SweepSpec:
     baseline: dict[str, Any] = field(default_factory=dict)   # lever values of the reference cell for rule effects
 
 
-ACCESS_RULES = ("open", "limited", "none")
+# the rule texts of the COSP access negotiation, from most open to none (sim/cosp.py; configs/rules/cosp_<name>.yaml)
+ACCESS_RULES = ("open", "ahc_modalities", "two_thirds_override", "rule_17_2", "consent_based", "limited_technical",
+                "none")
+COSP_DECISION_RULES = ("consensus", "two_thirds")
 INFORMALS = ("excluded", "observers", "participants")
 CHAINS = ("none", "cosp")
 
 
 @dataclass
 class CospSpec:
-    """The COSP rules-of-procedure negotiation and the COSP sessions that follow (assumptions marked [ASSUMP])."""
+    """The COSP rules-of-procedure negotiation and the COSP sessions that follow (assumptions marked [ASSUMP]).
+
+    The negotiation is over discrete rule texts (``ACCESS_RULES``), each placed on the access scale (0 none .. 100
+    open) by ``option_positions``; the draft text on the table (``status_quo``, draft rule 17(2)) stays unless the
+    COSP's ``decision_rule`` admits a change (Tsebelis 2002).
+    """
 
     informal_share: float = 0.8          # share of the rules negotiation held in closed informal rounds (Vienna)
     informals: str = "excluded"          # stakeholders in those rounds: excluded | observers | participants
     speaking_minutes: float = 10.0       # stakeholder minutes per item in the open part
-    sessions: int = 4                    # informal rounds + the deciding session
+    statement_minutes: float = 3.0       # minutes per stakeholder statement
+    sessions: int = 4                    # rounds of negotiation before the decision
+    session_minutes: float = 3600.0      # [ASSUMP] minutes per round (ten days of two three-hour meetings)
     open_position: float = 85.0          # [ASSUMP] camp positions on the access scale
     limited_position: float = 50.0
     opposed_position: float = 15.0
@@ -363,43 +394,51 @@ class CospSpec:
     salience_opposed: float = 0.8
     org_positions: dict[str, float] = field(default_factory=lambda: {
         "human_rights": 90.0, "digital_rights": 90.0, "child_protection": 75.0, "industry": 72.0, "academia": 75.0,
-        "law_enforcement": 62.0})        # [ASSUMP] what each type argues for
+        "law_enforcement": 62.0})        # [ASSUMP] what each type argues for (every type needs one)
     org_position_sd: float = 8.0
-    open_above: float = 66.7
-    none_below: float = 33.3
-    fallback_rule: str = "limited"       # a failed negotiation leaves UNTOC/UNCAC practice
+    option_positions: dict[str, float] = field(default_factory=lambda: {
+        "open": 100.0, "ahc_modalities": 80.0, "two_thirds_override": 65.0, "rule_17_2": 45.0, "consent_based": 35.0,
+        "limited_technical": 25.0, "none": 0.0})   # [ASSUMP] where each rule text sits on the access scale
+    status_quo: str = "rule_17_2"        # the draft text on the table; UNTOC/UNCAC practice if nothing is agreed
+    decision_rule: str = "two_thirds"    # consensus (one objection blocks) | two_thirds (of those present and voting)
+    linkage: float = 0.3                 # [ASSUMP] Sebenius 1983: how far a linked package (access for technical
+    linkage_issue: str = "tech_assistance"   # assistance) moves the swing camp towards the open camp, x its salience
     protocol_sessions: int = 4
-    as_is_rules: str = "cosp_as_ahc"
+    as_is_rules: str = "ahc_modalities"  # the AHC model kept as is (the stakeholders' demand)
 
     def __post_init__(self) -> None:
-        from sim.presets import config_dir
+        from sim.enums import OrgType
         from sim.schema import num
 
         check_number("cosp.informal_share", self.informal_share, 0, 1)
         check_choice("cosp.informals", self.informals, INFORMALS)
+        check_number("cosp.sessions", self.sessions, 1, 50)
+        check_number("cosp.protocol_sessions", self.protocol_sessions, 2, 50)
+        check_number("cosp.linkage", self.linkage, 0, 1)
+        check_choice("cosp.status_quo", self.status_quo, ACCESS_RULES)
+        check_choice("cosp.as_is_rules", self.as_is_rules, ACCESS_RULES)
+        check_choice("cosp.decision_rule", self.decision_rule, COSP_DECISION_RULES)
+        types = {t.key for t in OrgType}
+        for key, known, what in (("org_positions", types, "organisation type"), ("option_positions",
+                                                                                  set(ACCESS_RULES), "rule text")):
+            given = set(getattr(self, key))
+            if given != known:
+                wrong = sorted(given - known) or sorted(known - given)
+                raise ConfigError(f"cosp.{key}", f"{'unknown' if given - known else 'missing'} {what} {wrong}",
+                                  "one entry for each of " + " | ".join(sorted(known)))
+            for name, value in getattr(self, key).items():
+                check_number(f"cosp.{key}.{name}", value, 0, 100)
         num("cosp.sessions", self.sessions, 1, 50, integer=True)
         num("cosp.protocol_sessions", self.protocol_sessions, 2, 50, integer=True)
         num("cosp.speaking_minutes", self.speaking_minutes, 0, 600)
-        positions = {k: getattr(self, k) for k in ("open_position", "limited_position", "opposed_position",
-                                                   "open_above", "none_below")}
-        positions |= {f"org_positions.{k}": v for k, v in self.org_positions.items()}
-        for key, value in positions.items():
-            num(f"cosp.{key}", value, 0, 100)
+        num("cosp.statement_minutes", self.statement_minutes, 0.5, 60)
+        num("cosp.session_minutes", self.session_minutes, above=0)
+        for key in ("open_position", "limited_position", "opposed_position"):
+            num(f"cosp.{key}", getattr(self, key), 0, 100)
         for key in ("position_sd", "camp_shock_sd", "org_position_sd"):
             num(f"cosp.{key}", getattr(self, key), 0)
         for key in ("salience_open", "salience_limited", "salience_opposed"):
             num(f"cosp.{key}", getattr(self, key), 0, 1)
-        check_choice("cosp.fallback_rule", self.fallback_rule, ACCESS_RULES)
-        check_choice("cosp.as_is_rules", self.as_is_rules, sorted(p.stem for p in (config_dir() / "rules").glob("*.yaml")))
-        if not self.none_below < self.open_above:
-            raise ConfigError("cosp.none_below", f"{self.none_below} is not below open_above {self.open_above}",
-                              "none_below < open_above")
-        from sim.enums import OrgType
-
-        unknown = set(self.org_positions) - {t.key for t in OrgType}
-        if unknown:
-            raise ConfigError("cosp.org_positions", f"unknown types {sorted(unknown)}",
-                              " | ".join(t.key for t in OrgType))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import decision
 from sim.config import ConfigError, Params, Rules
 from sim.core import fast
 from sim.core import kernels as kn
@@ -117,7 +118,8 @@ class Negotiation:
         self.u_sub = draw_uniform(root, Purpose.SUBMISSIONS, reps, (t_, o_))
         self.u_speak = draw_uniform(root, Purpose.SPEAKING, reps, (t_, w.agenda_items, self.params.slot_cap))
         self.u_consult = draw_uniform(root, Purpose.CONSULTATIONS, reps, (t_, o_))
-        self.u_decide = draw_uniform(root, Purpose.DECISION, reps, (t_, 2, n_))
+        # per session and state: objection, deletion request, absence, abstention (sim/decision.py)
+        self.u_decide = draw_uniform(root, Purpose.DECISION, reps, (t_, 4, n_))
 
     def _start(self) -> None:
         w = self.world
@@ -127,8 +129,9 @@ class Negotiation:
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
-        self.compromise_x, u_compromise = fast.compromise_utility(self.x, self.cm_weight, w.salience)  # (B,K), (B,N)
-        self.u_reserve = u_compromise - w.treaty_value
+        self.compromise_x, _ = fast.compromise_utility(self.x, self.cm_weight, w.salience)  # (B,K)
+        # the disagreement point is no treaty, valued per state (sim/decision.py), not the states' own compromise
+        self.u_reserve = np.broadcast_to(decision.no_treaty_utility(w), (b_, w.n_states)).copy()   # (B,N)
         self.d = self.compromise_x.copy()
         self.t = 0
         self.active = np.ones(b_, bool)
@@ -144,8 +147,12 @@ class Negotiation:
         self.message_mass = np.zeros((b_, t_))
         self.total_move = np.zeros((b_, t_))
         self.deletion_votes = np.zeros((b_, k_), int)     # 1 held and failed, 2 held and passed
+        self.deletion_tally = np.zeros((b_, k_, 4), int)  # yes, no, abstain, absent of each deletion vote
         self.text_vote = np.zeros((b_, 3), int)           # yes, no, abstain of the whole-text vote (last decision)
+        self.text_absent = np.zeros(b_, int)
         self.objectors = np.zeros(b_, int)
+        self.suspended_in = np.full(b_, -1)               # the concluding session that was suspended, -1 if none
+        self.package_move = np.zeros(b_)                  # mean |package - draft| of the last take-it-or-leave-it
 
     def _accredit(self) -> np.ndarray:
         acc = self.rules.accreditation
@@ -241,41 +248,62 @@ class Negotiation:
                                       self.y_padded, d[:, None, :], self.chair_group, self.eps)
         return mass[:, 0], wsum[:, 0]
 
+    def _chair_mass(self, rows, d, chair_exp):
+        """The chair's stakeholder input (B',K) each: the influence channel's, where it exposes one, else written
+        input and consultations within reach of the draft."""
+        chair_input = getattr(self, "_chair_input", None)
+        return chair_input(rows, d, chair_exp) if callable(chair_input) else self._chair_windows(d, chair_exp)
+
     def _chair(self, rows, p, x, chair_exp):
+        """The chair drafts to pass: compromise, stakeholder input and a pull towards expected blockers, estimated
+        from the stated positions p (sim/decision.py; Tallberg 2010). ``x`` is unused: the chair sees positions."""
         w, prm = self.world, self.params
         d = self.d[rows]
-        mass, wsum = self._chair_windows(d, chair_exp)
-        return fast.chair_update(d, p, x, w.salience, self.u_reserve[rows], prm.objection_threshold, self.cm_weight,
-                                 prm.chair_rate, prm.chair_blocker_pull, prm.chair_stakeholder_max, prm.saturation,
-                                 mass, wsum)
+        mass, wsum = self._chair_mass(rows, d, chair_exp)
+        return decision.chair_draft(d, p, w.salience, self.u_reserve[rows], self.cm_weight, prm.chair_rate,
+                                    prm.chair_stakeholder_max, prm.saturation, mass, wsum, prm.chair_blocker_pull,
+                                    prm.objection_threshold, prm.chair_estimate_noise)
 
     def _chair_reference(self, rows, p, x, chair_exp):
-        """The numpy specification of _chair (kernels.chair_draft), kept for the tests."""
+        """The numpy specification of _chair (decision.chair_draft_reference), kept for the tests."""
         w, prm = self.world, self.params
         d = self.d[rows]
-        mass, wsum = self._chair_windows(d, chair_exp)
-        omega = prm.chair_stakeholder_max * -np.expm1(-mass / prm.saturation)
-        ybar = np.where(mass > 0, wsum / np.where(mass > 0, mass, 1.0), d)
-        blockers = kn.utility(d, x, w.salience) < self.u_reserve[rows] - prm.objection_threshold
-        return kn.chair_draft(d, p, self.cm_weight, prm.chair_rate, omega, ybar, prm.chair_blocker_pull, blockers)
+        mass, wsum = self._chair_mass(rows, d, chair_exp)
+        return decision.chair_draft_reference(d, p, w.salience, self.u_reserve[rows], self.cm_weight, prm.chair_rate,
+                                              prm.chair_stakeholder_max, prm.saturation, mass, wsum,
+                                              prm.chair_blocker_pull, prm.objection_threshold,
+                                              prm.chair_estimate_noise)
 
     # ------------------------------------------------------------------------------------------ decision
+    def _can_resume(self, t: int) -> bool:
+        return t + 1 < self.world.n_sessions and SessionKind(self.world.session_kind[t + 1]) == SessionKind.RESUMED
+
     def _decide(self, rows, t) -> None:
-        """Consensus; else forced deletion votes (two-thirds); else a two-thirds whole-text vote (MODEL.md §4.6)."""
+        """The chair's take-it-or-leave-it package, then suspension, deletion votes and adoption, or failure
+        (sim/decision.py). A suspended or failed session stays under way if a resumed session follows."""
         w, prm = self.world, self.params
-        rep = self.rep[rows]
-        d, held, yes, no, still, mode = fast.decide(
-            self.d[rows], self.x[rows], w.salience, self.u_reserve[rows], self.u_decide[rep, t, 0],
-            self.u_decide[rep, t, 1], w.fallback, prm.objection_threshold, prm.provision_threshold,
-            prm.objection_noise, prm.vote_indifference, prm.isolation_threshold)
-        self.deletion_votes[rows] = held
-        self.text_vote[rows] = np.stack([yes, no, w.n_states - yes - no], axis=1)
+        rep, resume = self.rep[rows], self._can_resume(t)
+        u0 = self.u_reserve[rows] - (0.0 if resume else prm.deadline_cost)
+        pkg = decision.package(self.d[rows], self.p[rows], w.salience, u0, self.cm_weight, prm.package_rounds,
+                               prm.package_step, prm.objection_threshold, prm.chair_estimate_noise)
+        self.package_move[rows] = np.abs(pkg - self.d[rows]).mean(axis=1)
+        u = self.u_decide[rep, t]
+        d, held, tally, text, still, mode, suspended = decision.decide(
+            pkg, self.x[rows], w.salience, u0, u[:, 0], u[:, 1], u[:, 2], u[:, 3], w.fallback,
+            prm.objection_threshold, prm.provision_threshold, prm.objection_noise, prm.vote_indifference,
+            prm.absence_prob, prm.abstention_prob, prm.deletion_majority, prm.adoption_majority,
+            prm.isolation_threshold, prm.suspend_objectors, resume)
+        voted = ~suspended
+        self.deletion_votes[rows[voted]] = held[voted]
+        self.deletion_tally[rows[voted]] = tally[voted]
+        self.text_vote[rows[voted]] = text[voted, :3]
+        self.text_absent[rows[voted]] = text[voted, 3]
+        self.suspended_in[rows[suspended]] = t
         self.objectors[rows] = still
         self.d[rows] = d
         self.decided_in[rows] = t
-        adopted = mode != AdoptionMode.FAILED
-        last = t + 1 >= w.n_sessions or SessionKind(w.session_kind[t + 1]) != SessionKind.RESUMED
-        final = adopted | last
+        adopted = voted & (mode != AdoptionMode.FAILED)
+        final = adopted | (not resume)
         self.mode[rows[final]] = mode[final]
         self.active[rows[final]] = False
 

@@ -2,19 +2,20 @@
 
 Okabe-Ito colour-blind-safe palette, readable fonts, axis labels with units, the number of replicates on the
 chart. Every chart function takes results and returns a matplotlib Figure; saving is the caller's business.
+Importing this module leaves matplotlib's backend alone (a notebook keeps its inline charts); the command line
+selects Agg itself.
 """
 
 from __future__ import annotations
 
+import contextlib
+import textwrap
+
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import textwrap  # noqa: E402
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.enums import OrgType  # noqa: E402
+from sim.enums import OrgType
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")  # Okabe-Ito minus yellow
@@ -24,13 +25,34 @@ STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "axes.spines.
          "axes.spines.right": False, "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 300}
 
 
-def text_trajectory(results, title: str = "") -> plt.Figure:
+
+@contextlib.contextmanager
+def _style():
+    """The house style for one chart. ``interactive`` as it stands at the end is kept: a notebook's first chart
+    turns the inline backend's integration on inside the context, and ``rc_context`` would restore
+    ``interactive = False`` on exit, so that no later chart of the session would be shown."""
+    with plt.rc_context(STYLE):
+        yield
+        interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
+
+
+def _draw_record(ax, points, first: bool) -> None:
+    """The coded texts of the record (black crosses) at their place on the session axis."""
+    if points:
+        ax.plot([p[0] for p in points], [p[1] for p in points], "x", ms=6, mew=1.8, color="black", ls="none",
+                label="recorded text (docs/RECORD.md)" if first else None, zorder=5, clip_on=False)
+
+
+def text_trajectory(results, title: str = "", record: list | None = None) -> plt.Figure:
     """The chair's draft per provision across sessions (median and 5-95% band over replicates), with bloc
-    positions (coloured ticks, right) and stakeholder-type ideals (grey markers, right) after the last session."""
+    positions (coloured ticks, right) and stakeholder-type ideals (grey markers, right) after the last session.
+    ``record``: per provision (in the world's order) a list of (session x, position, label) of the coded texts
+    (``sim.record.on_sessions``), drawn as black crosses beside the model."""
     w = results.world
     draft = results.draft
     r_, t1, k_ = draft.shape
-    with plt.rc_context(STYLE):
+    with _style():
         cols = 5
         rows = int(np.ceil(k_ / cols))
         fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows), sharex=True, sharey=True, squeeze=False)
@@ -51,12 +73,14 @@ def text_trajectory(results, title: str = "") -> plt.Figure:
                 if sel.any():
                     ax.plot([t1 - 0.25], [w.y[sel, j].mean()], marker="osv^D*"[g % 6], ms=4, color="0.35",
                             ls="none", label=t.key.replace("_", " ") if j == 0 else None)
+            _draw_record(ax, record[j] if record else None, first=not any(record[:j]) if record else False)
             ax.set_title(textwrap.fill(w.issue_labels[j], 26), loc="left")
             ax.set_ylim(0, 100)
-            ax.set_xticks(xs, ["start", *[k[:4] for k in w.session_keys]][:t1], rotation=60)
+            ax.set_xticks(xs, [str(x) for x in xs])
             ax.grid(axis="y", color="0.9", lw=0.6)
         fig.supylabel("position on the provision (0 narrow, rights-protective .. 100 broad)", fontsize=9)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.supxlabel("after session (0: the first draft)", fontsize=9, y=0.07)
+        handles, labels = _legend_entries(axes)
         fig.legend(handles, labels, loc="lower center", ncol=8, fontsize=8, bbox_to_anchor=(0.5, -0.02))
         fig.suptitle(title or f"Draft text per provision across sessions (R = {r_} replicates)", x=0.01, ha="left")
         fig.tight_layout(rect=(0, 0.06, 1, 0.97))
@@ -64,6 +88,45 @@ def text_trajectory(results, title: str = "") -> plt.Figure:
 
 
 SAVE_FORMATS = ("png", "svg", "pdf")
+
+# The narrowest value axis (in points of the 0-100 provision scale) on which an effect is drawn. The record codes the
+# texts in steps of 12.5 points (docs/RECORD.md) and issue 11 asks whether effects reach 10 points, so an axis at
+# least 10 points wide shows a 0.05-point effect as what it is: flat. Wider data widen the axis; ``min_span=None``
+# (counts, shares, other units) draws the data's own range.
+EFFECT_SPAN = 10.0
+NEGLIGIBLE = 1.0           # points: below this everywhere, the chart says so in words
+
+
+def honest_limits(values, min_span: float | None = EFFECT_SPAN, margin: float = 0.04) -> tuple[float, float] | None:
+    """Axis limits that include 0 and are at least ``min_span`` wide (None: no constraint, return None).
+
+    All-positive data extend upwards from 0, all-negative downwards, signed data on both sides in proportion."""
+    if min_span is None:
+        return None
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = (min(0.0, v.min()), max(0.0, v.max())) if v.size else (0.0, 0.0)
+    if hi - lo < min_span:
+        extra = min_span - (hi - lo)
+        if lo < 0 < hi:
+            share = hi / (hi - lo)
+            lo, hi = lo - extra * (1 - share), hi + extra * share
+        elif lo < 0:
+            lo -= extra
+        else:
+            hi += extra
+    pad = margin * (hi - lo)
+    return lo - (pad if lo < 0 else 0.0), hi + (pad if hi > 0 else 0.0)
+
+
+def _negligible_note(ax, values, min_span: float | None) -> None:
+    """Say in words, on the chart, when every value is below NEGLIGIBLE points (only for point-scale charts)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if min_span is not None and v.size and np.abs(v).max() < NEGLIGIBLE:
+        ax.text(0.5, 0.5, f"every value is below {NEGLIGIBLE:g} point on the 0-100 scale\n(largest "
+                f"{np.abs(v).max():.2f})", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                color="0.25", bbox={"facecolor": "white", "edgecolor": "0.7", "alpha": 0.85})
 
 
 def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
@@ -93,34 +156,41 @@ def _note(fig, text: str) -> None:
     fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=7, color="0.4")
 
 
-def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: int, title: str = "") -> plt.Figure:
+def heatmap(grid, row_label: str, col_label: str, value_label: str, replicates: int, title: str = "",
+            min_span: float | None = EFFECT_SPAN) -> plt.Figure:
     """A lever x lever heatmap of a mean outcome; ``grid`` is a DataFrame (rows = row lever values, columns =
-    column lever values). Each square is annotated with its value."""
+    column lever values). Each square is annotated with its value. The colour scale spans at least ``min_span``
+    points and includes 0 (``honest_limits``), so that near-equal cells look near-equal."""
     values = grid.to_numpy(dtype=float)
-    with plt.rc_context(STYLE):
+    limits = honest_limits(values, min_span) or (None, None)
+    with _style():
         fig, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 3.2, 0.55 * values.shape[0] + 1.8))
-        im = ax.imshow(values, cmap="viridis", aspect="auto")
+        im = ax.imshow(values, cmap="viridis", aspect="auto", vmin=limits[0], vmax=limits[1])
         ax.set_xticks(range(values.shape[1]), [str(c) for c in grid.columns])
         ax.set_yticks(range(values.shape[0]), [str(r).replace("_", " ") for r in grid.index])
         ax.set_xlabel(col_label)
         ax.set_ylabel(row_label)
-        lo, hi = np.nanmin(values), np.nanmax(values)
+        lo, hi = im.norm.vmin, im.norm.vmax
         for (i, j), v in np.ndenumerate(values):
             light = hi > lo and (v - lo) / (hi - lo) < 0.55
-            ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=8, color="white" if light else "black")
+            ax.text(j, i, f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}", ha="center", va="center", fontsize=8,
+                    color="white" if light else "black")
         cbar = fig.colorbar(im, ax=ax, shrink=0.9)
         cbar.set_label(value_label)
         ax.spines[:].set_visible(False)
-        ax.set_title(title, loc="left")
+        finite = values[np.isfinite(values)]
+        small = min_span is not None and finite.size and np.abs(finite).max() < NEGLIGIBLE
+        ax.set_title(title + (f" (every value below {NEGLIGIBLE:g} point)" if small else ""), loc="left")
         _note(fig, f"R = {replicates} paired replicates per cell; mean over the other levers")
         fig.tight_layout()
     return fig
 
 
 def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, group: str | None = None,
-                  group_label: str = "", title: str = "") -> plt.Figure:
-    """Mean outcome against a numeric lever with 95% interval ribbons, one line per ``group`` value."""
-    with plt.rc_context(STYLE):
+                  group_label: str = "", title: str = "", min_span: float | None = EFFECT_SPAN) -> plt.Figure:
+    """Mean outcome against a numeric lever with 95% interval ribbons, one line per ``group`` value; the value
+    axis spans at least ``min_span`` points and includes 0."""
+    with _style():
         fig, ax = plt.subplots(figsize=(6.2, 3.8))
         groups = [(None, curve)] if group is None else list(curve.groupby(group, sort=False))
         for i, (name, part) in enumerate(groups):
@@ -131,6 +201,10 @@ def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, gr
                     ls=LINESTYLES[i % len(LINESTYLES)],
                     label=None if name is None else str(name).replace("_", " "))
         ax.axhline(0, color="0.6", lw=0.6)
+        limits = honest_limits(np.r_[curve["lo"], curve["hi"]], min_span)
+        if limits:
+            ax.set_ylim(*limits)
+        _negligible_note(ax, curve["mean"], min_span)
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
         ax.grid(color="0.92", lw=0.6)
@@ -143,12 +217,12 @@ def dose_response(curve, x: str, x_label: str, y_label: str, replicates: int, gr
 
 
 def forest(rows, label_col: str, series_col: str, series_label: str, x_label: str, replicates: int,
-           title: str = "") -> plt.Figure:
+           title: str = "", min_span: float | None = EFFECT_SPAN) -> plt.Figure:
     """Point estimates with 95% intervals: one row per ``label_col`` value (e.g. organisation type), one marker
     per ``series_col`` value (e.g. rule), dodged vertically. ``rows`` has columns mean, lo, hi."""
     labels = list(dict.fromkeys(rows[label_col]))
     series = list(dict.fromkeys(rows[series_col]))
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(labels) * max(1, len(series)) ** 0.5 + 1.6))
         step = 0.8 / max(len(series), 1)
         for s, name in enumerate(series):
@@ -159,6 +233,10 @@ def forest(rows, label_col: str, series_col: str, series_label: str, x_label: st
             ax.errorbar(part["mean"], ys, xerr=np.nan_to_num(err), fmt=MARKERS[s % len(MARKERS)], ms=3.5, color=colour,
                         elinewidth=1.2, capsize=2, label=str(name).replace("_", " "))
         ax.axvline(0, color="0.5", lw=0.8)
+        limits = honest_limits(np.r_[rows["lo"], rows["hi"]], min_span)
+        if limits:
+            ax.set_xlim(*limits)
+        _negligible_note(ax, rows["mean"], min_span)
         ax.set_yticks(range(len(labels)), [str(lab).replace("_", " ") for lab in labels])
         ax.invert_yaxis()
         ax.set_xlabel(x_label)
@@ -173,7 +251,7 @@ def forest(rows, label_col: str, series_col: str, series_label: str, x_label: st
 def accredited_mix(mix, group_label: str, replicates: int, n_orgs: int, title: str = "") -> plt.Figure:
     """Stacked bars of the mean number of accredited organisations of each type per group (e.g. procedure);
     ``mix`` is a DataFrame indexed by group with one column per organisation type."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(mix) + 1.8))
         left = np.zeros(len(mix))
         ys = np.arange(len(mix))
@@ -195,12 +273,22 @@ def accredited_mix(mix, group_label: str, replicates: int, n_orgs: int, title: s
     return fig
 
 
-def trajectories(cells, issue_labels, session_labels, title: str = "", min_span: float = 6.0) -> plt.Figure:
+def _legend_entries(axes):
+    """Legend handles and labels gathered over all panels, each label once."""
+    seen = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    return list(seen.values()), list(seen)
+
+
+def trajectories(cells, issue_labels, session_labels, title: str = "", min_span: float = EFFECT_SPAN,
+                 record: list | None = None) -> plt.Figure:
     """The draft per provision across sessions for chosen cells: median and 5-95% band over replicates.
-    ``cells`` is a list of (label, draft (R, T+1, K)). Each panel's axis is zoomed to the data (at least
-    ``min_span`` scale points), because rule effects on the text are a few points on a 0-100 scale."""
+    ``cells`` is a list of (label, draft (R, T+1, K)). Each panel's axis spans the data and the record (at least
+    ``min_span`` points; the label says the axes are not 0-100). ``record`` as in ``text_trajectory``."""
     k_ = len(issue_labels)
-    with plt.rc_context(STYLE):
+    with _style():
         cols = 5
         rows = int(np.ceil(k_ / cols))
         fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows + 0.6), sharex=True, squeeze=False)
@@ -215,16 +303,20 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
                 ax.fill_between(xs, lo, hi, color=colour, alpha=0.15, lw=0)
                 ax.plot(xs, mid, color=colour, lw=1.5, ls=LINESTYLES[c % len(LINESTYLES)],
                         label=textwrap.fill(label, 60) if j == 0 else None)
+            points = record[j] if record else []
+            _draw_record(ax, points, first=not any(record[:j]) if record else False)
             ax.set_title(textwrap.fill(issue_labels[j], 26), loc="left")
-            lo_all = min(np.nanpercentile(d[:, :, j], 5) for _, d in cells)
-            hi_all = max(np.nanpercentile(d[:, :, j], 95) for _, d in cells)
+            lo_all = min([np.nanpercentile(d[:, :, j], 5) for _, d in cells] + [p[1] for p in points])
+            hi_all = max([np.nanpercentile(d[:, :, j], 95) for _, d in cells] + [p[1] for p in points])
             centre, span = (lo_all + hi_all) / 2, max(hi_all - lo_all + 2.0, min_span)
-            ax.set_ylim(max(0.0, centre - span / 2), min(100.0, centre + span / 2))
-            ticks = ["start", *[s[:6] for s in session_labels]]
-            ax.set_xticks(range(len(ticks)), ticks, rotation=60)
+            low = min(max(0.0, centre - span / 2), 100.0 - span)
+            ax.set_ylim(max(0.0, low), min(100.0, max(0.0, low) + span))
+            ticks = list(range(len(session_labels) + 1))
+            ax.set_xticks(ticks, [str(x) for x in ticks])
             ax.grid(axis="y", color="0.9", lw=0.6)
-        fig.supylabel("position on the provision (scale 0 narrow .. 100 broad; axes zoomed)", fontsize=9)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.supylabel(f"position (0 narrow .. 100 broad; each axis spans at least {min_span:g} points, not 0-100)",
+                      fontsize=9)
+        handles, labels = _legend_entries(axes)
         fig.legend(handles, labels, loc="lower center", ncol=1, fontsize=8, bbox_to_anchor=(0.5, -0.01))
         r_ = min(d.shape[0] for _, d in cells)
         fig.suptitle(title or f"Draft text per provision (median and 5-95% band, R = {r_} replicates per cell)",
@@ -236,7 +328,7 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
 def model_comparison(table, models, data) -> plt.Figure:
     """Predicted outcome per issue by model (markers) over the actors' positions (grey ticks sized by weight)."""
     k_ = len(table)
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(7.5, 0.45 * k_ + 1.6))
         w = np.where(data.present, data.power[:, None] * data.salience, 0.0)
         wmax = w.max() if w.max() > 0 else 1.0
@@ -261,7 +353,7 @@ def vote_by_group(rows) -> plt.Figure:
     """Recorded vs predicted yes / no / abstain counts per group; ``rows``: group, vote, model, record."""
     groups = list(dict.fromkeys(rows["group"]))
     votes = ("yes", "no", "abstain")
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(7.5, 3.6))
         width = 0.13
         for v, vote in enumerate(votes):
@@ -280,7 +372,7 @@ def vote_by_group(rows) -> plt.Figure:
 
 def text_profile(prof) -> plt.Figure:
     """First draft and final text per provision (dumbbell), grouped as powers / safeguards / other."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(prof) + 1.4))
         ys = np.arange(len(prof))
         ax.hlines(ys, prof["first_draft"], prof["final_text"], color="0.6", lw=1.5)
@@ -298,7 +390,7 @@ def text_profile(prof) -> plt.Figure:
 
 def effects_forest(effects) -> plt.Figure:
     """Paired effects with 95% intervals, one row each (columns: fact, effect, mean, lo, hi)."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, axes = plt.subplots(len(effects), 1, figsize=(7.2, 0.55 * len(effects) + 0.8), squeeze=False)
         for ax, row in zip(axes[:, 0], effects.itertuples(), strict=True):
             colour = SERIES[0] if (row.lo > 0 or row.hi < 0) else "0.5"
@@ -317,7 +409,7 @@ def effects_forest(effects) -> plt.Figure:
 
 def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) -> plt.Figure:
     """Morris screening: mu* (with its interval) against sigma, the ``top`` parameters labelled."""
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", ms=4, color=SERIES[0],
                     ecolor="0.75", elinewidth=1)
@@ -339,7 +431,7 @@ def ratification_curve(curve, threshold: int, days_per_quarter: float, delay_day
     r_, q1 = curve.shape
     years = np.arange(q1) * days_per_quarter / 365.25
     lo, mid, hi = np.percentile(curve, [5, 50, 95], axis=0)
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
         ax.fill_between(years, lo, hi, color=SERIES[0], alpha=0.2, lw=0, label="5-95% of replicates")
         ax.step(years, mid, where="post", color=SERIES[0], lw=1.8, label="median")
@@ -363,7 +455,7 @@ def signatures_by_group(signed, groups, title: str = "", reference: int | None =
     """Share of each group's states that sign (mean with 95% interval over replicates); ``signed`` (R,N) bool,
     ``groups`` (N,) labels."""
     names = sorted(set(groups))
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 3.2))
         for g, name in enumerate(names):
             share = signed[:, groups == name].mean(axis=1)
@@ -388,7 +480,7 @@ def rule_distribution(shares, group_label: str, replicates: int) -> plt.Figure:
     """Stacked horizontal bars: share of replicates adopting each access rule per negotiation format."""
     order = [c for c in ("open", "limited", "none") if c in shares.columns]
     colours = {"open": SERIES[2], "limited": SERIES[4], "none": SERIES[1]}
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(shares) + 1.8))
         left = np.zeros(len(shares))
         ys = np.arange(len(shares))
@@ -411,7 +503,7 @@ def sobol(part, label: str, evaluations: int, replicates: int) -> plt.Figure:
     """First-order and total Sobol indices per parameter, with their intervals."""
     part = part.sort_values("ST", ascending=True)
     ys = np.arange(len(part))
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(part) + 1.6))
         ax.barh(ys + 0.2, part["ST"], 0.38, xerr=part["ST_conf"], color=SERIES[0], label="total (ST)", ecolor="0.4")
         ax.barh(ys - 0.2, part["S1"], 0.38, xerr=part["S1_conf"], color=SERIES[4], label="first order (S1)",
@@ -430,7 +522,7 @@ def speed_comparison(times_ms: dict, note: str, title: str = "One session step, 
     fastest at the bottom, each bar labelled with its time and how many times slower than the fastest it is."""
     labels = sorted(times_ms, key=times_ms.get, reverse=True)
     values = np.array([times_ms[k] for k in labels])
-    with plt.rc_context(STYLE):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(labels) + 1.5))
         ys = np.arange(len(labels))
         ax.barh(ys, values, color=[SERIES[1] if v > values.min() else SERIES[0] for v in values], height=0.6)

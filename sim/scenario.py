@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.config import ScenarioConfig
 from sim.core.seeds import Purpose, stream
+from sim.decision import no_treaty_loss
 from sim.enums import OrgType, SessionKind, Stance, Vote
 from sim.errors import ConfigError, DataError
 from sim.schema import check_against_states, check_scenario
@@ -83,6 +84,7 @@ class World:
     eif_delay_days: float = 90.0
     quarters: int = 40
     days_per_quarter: float = 91.3125
+    no_treaty_loss: np.ndarray | None = None   # (N,) L0_i, each state's loss under no treaty (sim/decision.py)
 
     @property
     def n_states(self) -> int:
@@ -267,4 +269,5 @@ def build_world(sc: ScenarioConfig, seed: int) -> World:
         reservable=np.isin([i.key for i in sc.issues], sc.treaty.reservable),
         eif_ratifications=int(sc.treaty.eif_ratifications), eif_delay_days=float(sc.treaty.eif_delay_days),
         quarters=int(sc.treaty.quarters), days_per_quarter=float(sc.treaty.days_per_quarter),
+        no_treaty_loss=no_treaty_loss(col("budapest_status"), theta, m.no_treaty) if m.no_treaty else None,
     )

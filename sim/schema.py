@@ -24,6 +24,7 @@ ORG_TYPES = ("human_rights", "digital_rights", "child_protection", "industry", "
 VOTES = ("yes", "no", "abstain", "not_recorded")
 BUDAPEST = ("party", "signatory", "invited", "none")
 TREATY_VALUE_KEYS = ("intercept", "slope", "floor")
+NO_TREATY_KEYS = ("budapest", "theta_slope", "polar_slope", "floor")
 
 
 # ------------------------------------------------------------------------------------------------ value checks
@@ -136,6 +137,14 @@ def _state_mapping(m, p: str) -> None:
     table(f"{p}.democracy.vote", dem.get("vote", {}), required=VOTES, allowed_keys=VOTES)
     table(f"{p}.democracy.budapest", dem.get("budapest", {}), required=BUDAPEST, allowed_keys=BUDAPEST)
     table(f"{p}.treaty_value", m.treaty_value, allowed_keys=TREATY_VALUE_KEYS)
+    no_treaty = getattr(m, "no_treaty", None) or {}
+    for name in no_treaty:
+        name_in(f"{p}.no_treaty.{name}", name, NO_TREATY_KEYS)
+    if "budapest" in no_treaty:
+        table(f"{p}.no_treaty.budapest", no_treaty["budapest"], required=BUDAPEST, allowed_keys=BUDAPEST)
+    for name in NO_TREATY_KEYS[1:]:
+        if name in no_treaty:
+            num(f"{p}.no_treaty.{name}", no_treaty[name])
     num(f"{p}.vote_yes_above", m.vote_yes_above, 0, 100)
     if m.vote_no_below > m.vote_yes_above:
         raise ConfigError(f"{p}.vote_no_below", f"{m.vote_no_below} is above vote_yes_above {m.vote_yes_above}",
@@ -231,6 +240,7 @@ def check_scenario(sc, prefix: str = "scenario") -> None:
     text(f"{p}.name", sc.name, empty=False)
     text(f"{p}.label", sc.label)
     text(f"{p}.states_file", sc.states_file, empty=False)
+    text(f"{p}.record", getattr(sc, "record", ""))
     keys = _issues(sc, p)
     _state_mapping(sc.state_mapping, p)
     _blocs(sc, p, len(keys))
@@ -247,6 +257,16 @@ def check_against_states(sc, rows: list[dict], columns, prefix: str = "scenario"
     """The constraints that need the state table: thresholds within the number of states, bloc columns and
     capability entries that exist, regional groups with an entry in every regional table."""
     n = len(rows)
+    record = getattr(sc, "record", "")
+    if record:
+        from importlib import resources
+        from pathlib import Path
+
+        shipped = sorted(p.name for p in Path(str(resources.files("sim") / "data")).glob("*record*.csv"))
+        if not (Path(str(resources.files("sim") / "data")) / record).is_file():
+            found = nearest(record, shipped)
+            raise ConfigError(f"{prefix}.record", f"no file {record!r} in sim/data", " | ".join(shipped) or
+                              "an empty value (no record)", found[0] if found else None)
     if sc.treaty.eif_ratifications > n:
         raise ConfigError(f"{prefix}.treaty.eif_ratifications", f"{sc.treaty.eif_ratifications} is more than the "
                           f"{n} states of {sc.states_file}", f"a whole number in [1, {n}]")
@@ -268,7 +288,8 @@ def check_against_states(sc, rows: list[dict], columns, prefix: str = "scenario"
 NAMED = {("OrganisationsSpec", "types"): ORG_TYPES, ("CoalitionSpec", "members"): ORG_TYPES,
          ("StateMapping", "vote"): VOTES, ("StateMapping", "budapest"): BUDAPEST,
          ("StateMapping", "democracy"): ("intercept", "vote", "budapest"),
-         ("StateMapping", "treaty_value"): TREATY_VALUE_KEYS, ("CospSpec", "org_positions"): ORG_TYPES}
+         ("StateMapping", "treaty_value"): TREATY_VALUE_KEYS, ("StateMapping", "no_treaty"): NO_TREATY_KEYS,
+         ("CospSpec", "org_positions"): ORG_TYPES}
 
 
 def _unwrap(tp):

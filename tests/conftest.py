@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pytest
 
 from sim import presets
 from sim.enums import OrgType, SessionKind, Stance, Vote
 from sim.scenario import World, build_world
+
+matplotlib.use("Agg")      # tests draw to files; sim.plotting leaves the backend alone (notebooks keep inline)
 
 SEED = 20241224
 

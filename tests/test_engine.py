@@ -88,7 +88,9 @@ def test_schedule_of_the_wrong_length_is_refused(world, params):
 def toy_negotiation(**param_changes):
     rules = presets.rules(speaking_minutes=0, statement_minutes=3, informal_share=0.0, written_submissions=False,
                           intersessional=False)
-    params = presets.params(**param_changes)
+    # every state present and voting on its gain, so that the hand computations below hold (absence and chance
+    # abstention are tested in tests/test_decision.py)
+    params = presets.params(**{"absence_prob": 0.0, "abstention_prob": 0.0, **param_changes})
     return Negotiation(toy_world(), params, rules, 1, [0])
 
 

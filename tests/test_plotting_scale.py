@@ -1,0 +1,91 @@
+"""Charts never zoom an axis so that a negligible effect looks large: value axes on the 0-100 provision scale span
+at least EFFECT_SPAN points and include 0, and a chart whose values are all below NEGLIGIBLE says so in words."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from sim import plotting  # noqa: E402
+from sim.plotting import EFFECT_SPAN, honest_limits  # noqa: E402
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([0.01, 0.05], (0.0, 10.4)),                       # tiny positive effects: 0 .. 10 points, 4% headroom
+    ([-2.0, -1.0], (-10.4, 0.0)),                      # all negative: extends downwards from 0
+    ([-0.1, 0.1], (-5.4, 5.4)),                        # signed, symmetric: 10 points shared in proportion
+    ([-3.0, 1.0], (-7.9, 2.9)),                        # signed: 6 extra points split 3/4 below, 1/4 above
+    ([-3.0, 20.0], (-3.92, 20.92)),                    # wider than the minimum: the data's own range
+])
+def test_honest_limits_by_hand(values, expected):
+    lo, hi = honest_limits(values)
+    assert lo == pytest.approx(expected[0]) and hi == pytest.approx(expected[1])
+    assert hi - lo >= EFFECT_SPAN and lo <= 0 <= hi
+
+
+def test_no_constraint_for_other_units():
+    assert honest_limits([0.01, 0.05], None) is None
+
+
+def _curve(scale: float) -> pd.DataFrame:
+    mean = [scale * v for v in (0.2, 0.5, 0.9)]
+    return pd.DataFrame({"x": [0, 1, 2], "mean": mean, "lo": [m - 0.1 * scale for m in mean],
+                         "hi": [m + 0.1 * scale for m in mean]})
+
+
+def _texts(fig) -> str:
+    return " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_a_tiny_dose_response_is_drawn_flat_and_said_to_be_tiny():
+    fig = plotting.dose_response(_curve(0.05), "x", "lever", "effect (points)", 8)
+    lo, hi = fig.axes[0].get_ylim()
+    assert lo <= 0 and hi - lo >= EFFECT_SPAN
+    assert "below 1 point" in _texts(fig)
+    plt.close(fig)
+
+
+def test_a_large_dose_response_keeps_its_own_range_and_no_note():
+    fig = plotting.dose_response(_curve(30.0), "x", "lever", "effect (points)", 8)
+    lo, hi = fig.axes[0].get_ylim()
+    assert hi == pytest.approx(30 * 1.0 + 0.04 * (30 - 0)) and lo == 0.0
+    assert "below 1 point" not in _texts(fig)
+    plt.close(fig)
+
+
+def test_a_count_chart_may_use_its_own_range():
+    fig = plotting.dose_response(_curve(0.05), "x", "lever", "count", 8, min_span=None)
+    lo, hi = fig.axes[0].get_ylim()
+    assert hi - lo < 1.0 and "below 1 point" not in _texts(fig)
+    plt.close(fig)
+
+
+def test_heatmap_colour_scale_spans_the_minimum_and_the_title_says_tiny():
+    grid = pd.DataFrame([[0.01, 0.02], [0.03, 0.05]], index=["a", "b"], columns=[0, 1])
+    fig = plotting.heatmap(grid, "rows", "cols", "points", 8, "Influence")
+    image = fig.axes[0].images[0]
+    assert image.norm.vmin == 0.0 and image.norm.vmax >= EFFECT_SPAN
+    assert "below 1 point" in fig.axes[0].get_title(loc="left")
+    plt.close(fig)
+
+
+def test_forest_axis_spans_the_minimum():
+    rows = pd.DataFrame({"type": ["a", "b"], "rule": ["r", "r"], "mean": [0.02, 0.1], "lo": [0.0, 0.05],
+                         "hi": [0.04, 0.15]})
+    fig = plotting.forest(rows, "type", "rule", "rule", "points", 8)
+    lo, hi = fig.axes[0].get_xlim()
+    assert lo <= 0 and hi - lo >= EFFECT_SPAN and "below 1 point" in _texts(fig)
+    plt.close(fig)
+
+
+def test_a_constant_share_table_is_named_and_a_varying_one_is_not():
+    from experiments.report import constant_category
+
+    always = pd.DataFrame({"limited": [1.0, 1.0], "open": [0.0, 0.0]}, index=["excluded", "observers"])
+    varies = pd.DataFrame({"limited": [1.0, 0.75], "open": [0.0, 0.25]}, index=["excluded", "observers"])
+    assert constant_category(always) == "limited"
+    assert constant_category(varies) is None
