@@ -292,6 +292,15 @@ NAMED = {("OrganisationsSpec", "types"): ORG_TYPES, ("CoalitionSpec", "members")
          ("CospSpec", "org_positions"): ORG_TYPES}
 
 
+def _named(cls: str, field: str):
+    """The fixed names a mapping field takes (organisation types, vote codes ...), or None for free names."""
+    if (cls, field) == ("CospSpec", "option_positions"):
+        from sim.config import ACCESS_RULES
+
+        return ACCESS_RULES
+    return NAMED.get((cls, field))
+
+
 def _unwrap(tp):
     """The dataclass behind a field type (``list[X]`` and ``dict[str, X]`` → X), or None for a plain value."""
     origin = typing.get_origin(tp)
@@ -323,7 +332,7 @@ def lookup(schema, key: str) -> tuple[Any, bool]:
         inner, container = _unwrap(hints[part])
         i += 1
         if container is not None and i < len(parts):          # a list index or a dict name
-            names = NAMED.get((node.__name__, part))
+            names = _named(node.__name__, part)
             if container == "index" and not parts[i].isdigit():
                 raise ConfigError(key, f"{parts[i]!r} is not a list position", "0, 1, 2 ...")
             if names and parts[i] not in names:
