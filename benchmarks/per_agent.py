@@ -22,8 +22,9 @@ class LoopingDelegation(mesa.Agent):
         self.p = [p + c * (m - p) for p, m, c in zip(self.p, cm, concession, strict=False)]
 
     def persuade(self, m):
-        """Friedkin-Johnsen with bounded confidence, looping over organisations and issues."""
-        new = []
+        """Friedkin-Johnsen with bounded confidence around the anchor, looping over organisations, the joint
+        positions of cross-sector coalitions and issues; the anchor keeps mu of the stakeholder-induced shift."""
+        new, anchor = [], []
         for k in range(len(self.p)):
             mass = total = 0.0
             for o in range(m.n_orgs):
@@ -31,11 +32,18 @@ class LoopingDelegation(mesa.Agent):
                     w = m.weight[self.bloc][o][k]
                     mass += w
                     total += w * m.y[o][k]
+            for c in range(m.n_coal):
+                jm = sum(m.joint[self.bloc][o][k] for o in m.members[c])
+                js = sum(m.joint[self.bloc][o][k] * m.y[o][k] for o in m.members[c])
+                if jm > 0 and abs(js / jm - self.p[k]) < m.eps_joint[k]:
+                    mass += jm
+                    total += js
             omega = m.omega_max * -math.expm1(-mass / m.kappa)
             ybar = total / mass if mass > 0 else self.p[k]
             lam = m.lam[self.index][k]
             new.append((1 - lam) * self.x[k] + lam * ((1 - omega) * self.p[k] + omega * ybar))
-        self.p = new
+            anchor.append(min(max(self.x[k] + m.mu * lam * omega * (ybar - self.p[k]), 0.0), 100.0))
+        self.p, self.x = new, anchor
 
 
 class LoopingSessionModel(mesa.Model):
@@ -47,17 +55,22 @@ class LoopingSessionModel(mesa.Model):
         public, room, _ = neg._exposures(np.array([0]), t)
         phi = neg.schedule.informal_share[t]
         ind = neg.params.indirect_channel * phi * (1.0 - neg.schedule.in_room)
-        base, relay = (public + room)[0], public[0]
+        base, relay, lobby = (public + room)[0], public[0], neg._lobbying(np.array([0]))[0]
         self.n_orgs, self.y, self.eps = w.n_orgs, w.y.tolist(), neg.eps.tolist()
-        self.weight = [[[(base[o] + ind * relay[o] * w.bloc_alignment[b, o]) * neg.qsk[o, k]
-                         for k in range(w.n_issues)] for o in range(w.n_orgs)] for b in range(len(w.bloc_keys))]
+        raw = [[[(base[o] + ind * relay[o] * w.bloc_alignment[b, o] + lobby[o] * neg.lobby_target[b, o])
+                 * neg.qsk[o, k] for k in range(w.n_issues)] for o in range(w.n_orgs)] for b in range(len(w.bloc_keys))]
+        solo, joint = neg.solo_scale[0], neg.joint_scale[0]
+        self.weight = [[[v * solo[o] for v in row] for o, row in enumerate(rows)] for rows in raw]
+        self.joint = [[[v * joint[o] for v in row] for o, row in enumerate(rows)] for rows in raw]
+        self.n_coal, self.eps_joint, self.mu = neg.n_named, neg.eps_joint.tolist(), neg.params.anchor_persistence
+        self.members = [[o for o in range(w.n_orgs) if w.coalition[o] == c] for c in range(neg.n_named)]
         self.lam, self.omega_max, self.kappa = neg.lam.tolist(), neg.params.stakeholder_weight_max, neg.params.saturation
         self.rounds = int(round(neg.params.informal_rounds_per_share * phi)) + int(neg.params.informal_rounds_base)
         self.cohesion, self.concession = neg.cohesion[:, 0].tolist(), neg.concession.tolist()
         self.cmw = neg.cm_weight_informal.tolist()
         for i in range(w.n_states):
             a = LoopingDelegation(self, i)
-            a.p, a.x, a.bloc = neg.p[0, i].tolist(), neg.x[0, i].tolist(), int(w.bloc[i])
+            a.p, a.x, a.bloc = neg.p[0, i].tolist(), neg.anchor[0, i].tolist(), int(w.bloc[i])
 
     def step(self):
         states = sorted(self.agents, key=lambda a: a.index)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from sim import io, memory, plotting
+from sim import io, memory, metrics, plotting
 from sim.config import RunConfig
 from sim.engine import Schedule
 from sim.plotting import text_trajectory
@@ -29,13 +29,33 @@ def _ci(values) -> str:
     return f"{v.mean():+.3f} [{v.mean() - half:+.3f}, {v.mean() + half:+.3f}]"
 
 
+def _magnitude_lines(t, w) -> list[str]:
+    """The summary's lead: stakeholder effects on the text in points beside the replicate-to-replicate spread."""
+    table = metrics.magnitude_by_provision(t, w.issue_keys)
+    if table.empty:
+        return ["", "Stakeholder effect on the text: not run (use variants=all_vs_none or leave_one_type_out)."]
+    lines = ["", "## Stakeholder effect on the text, in points of the 0-100 scale (all stakeholders vs none)", "",
+             "| provision | mean abs(with - without) | largest | replicate sd of the final text |", "|---|---|---|---|"]
+    lines += [f"| {r.provision} | {r.effect_mean:.2f} | {r.effect_max:.2f} | {r.replicate_sd:.2f} |"
+              for r in table.itertuples()]
+    lines += ["", f"- share of each organisation's gap to its ideal that the text closed (mean): "
+              f"{t['gap_closed'].mean():+.1%}; by type: " + ", ".join(
+                  f"{k} {t[f'gap_closed_{k}'].mean():+.1%}" for k in TYPE_KEYS if f"gap_closed_{k}" in t),
+              f"- organisation asks that moved the text less than 1 point: {t['asks_unmoved'].mean():.0%}"]
+    by_type = [f"{k} {t[f'effect_type_{k}'].mean():.2f} (largest {t[f'effect_type_{k}_max'].max():.2f})"
+               for k in TYPE_KEYS if f"effect_type_{k}" in t]
+    if by_type:
+        lines.append("- text change without each type (mean over provisions, points): " + ", ".join(by_type))
+    return lines
+
+
 def summarise(results: RunResults, cfg: RunConfig) -> str:
     """A readable Markdown summary: adoption, key votes, text vs compromise, influence by type."""
     t, w = results.table, results.world
     r_ = len(t)
     modes = t["mode"].value_counts()
     lines = [f"# {w.name}: {cfg.rules.accreditation.procedure} accreditation, R = {r_} replicates, seed {cfg.seed}",
-             "", "## Adoption", *[f"- {m}: {n} of {r_}" for m, n in modes.items()],
+             *_magnitude_lines(t, w), "", "## Adoption", *[f"- {m}: {n} of {r_}" for m, n in modes.items()],
              f"- sessions needed (mean): {t['sessions'].mean():.2f}",
              f"- whole-text vote if called (mean): {t['text_yes'].mean():.1f} yes, {t['text_no'].mean():.1f} no", "",
              "## Forced deletion votes (share of replicates: held / passed)"]

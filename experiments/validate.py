@@ -42,10 +42,10 @@ VOTE_COUNT_TOL = 10            # yes / no counts within this many votes of the r
 STATE_ONLY_TOL = 2.0           # mean |text - CM(x)| in scale points, state-only
 MOST = 0.5                     # "in most replicates"
 SUBSTANTIAL = 0.25             # "in a substantial share of replicates"
-NARROWING = 1.0                # points by which the final scope must lie below the zero draft's to count as narrower
-HANOI = 64                     # signatories at the opening, Hanoi, 25-26 October 2025 (record coder's finding)
-HANOI_TOTAL = 72               # signatories by the record coder's count since the opening
+NARROWING = 1.0                # points by which a draft must move to count as narrower / broader
 SIGNATURE_TOL = 15
+RECORD_TOL = 12.5              # one coding step of the record (docs/RECORD.md codes in half-steps of 25 points)
+RECORD_SHARE = 0.75            # share of the coded texts the model must reach within RECORD_TOL
 CONCLUDING, RESUMED = "concluding", "resumed"   # scenario session keys of the two decision sessions
 
 
@@ -169,7 +169,45 @@ def run_validation(cfg: RunConfig, replicates: int) -> dict:
     cosp = {fmt: rules_negotiation(world, prm, rules, replace(cfg.cosp, informals=fmt), seed, reps)[1]
             for fmt in ("excluded", "observers", "participants")}
     return {"world": world, "neg": neg, "full": full, "none": none, "table": table, "facts": facts, "acc": acc,
-            "cosp": cosp, "cosp_rule": cfg.cosp.decision_rule, "cosp_status_quo": cfg.cosp.status_quo}
+            "cosp": cosp, "cosp_rule": cfg.cosp.decision_rule, "cosp_status_quo": cfg.cosp.status_quo,
+            "record": _record_points(cfg)}
+
+
+def _record_points(cfg: RunConfig) -> dict | None:
+    """The scenario's coded texts on the session axis (sim.record.on_sessions), or None without a record."""
+    if not cfg.scenario.record:
+        return None
+    from sim.record import on_sessions
+
+    return on_sessions([s.start for s in cfg.scenario.sessions], cfg.scenario.record)
+
+
+def record_comparison(world, draft, points: dict | None) -> pd.DataFrame:
+    """The model's draft beside every coded negotiating text of the record: one row per (provision, text) with
+    the record's position, the model's mean and 5-95% band after the same session, and the gap in points. The
+    Russian proposal of 2021 is listed but not compared: the model's first draft is the chair's, not Russia's."""
+    rows = []
+    for provision, texts in (points or {}).items():
+        if provision not in world.issue_keys:
+            continue
+        j = world.issue_keys.index(provision)
+        for x, position, label in texts:
+            values = draft[:, x, j]
+            lo, hi = np.nanpercentile(values, [5, 95])
+            compared = not label.startswith("Russian")
+            rows.append({"provision": provision, "text": label, "after_session": x, "record": position,
+                         "model": float(np.nanmean(values)), "model_p5": float(lo), "model_p95": float(hi),
+                         "gap": float(np.nanmean(values) - position) if compared else np.nan, "compared": compared})
+    return pd.DataFrame(rows)
+
+
+def hanoi_signatories() -> tuple[int | None, int | None]:
+    """Signatories at the opening day and after the two-day ceremony, from the coded process record."""
+    from sim.record import load_process
+
+    facts = load_process()
+    value = lambda key: facts[key]["value"] if key in facts and facts[key]["value"] is not None else None  # noqa: E731
+    return value("signatories_opening_day"), value("signatories_after_ceremony")
 
 
 def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
@@ -190,11 +228,35 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     k = world.issue_keys.index("scope")
     narrower = float((t["text_scope"] < t["first_scope"] - NARROWING).mean())
     began_broad = float((neg.x[full][:, :, k] > 50).mean())
-    out.append(Target("4a", "Scope narrows from the zero draft to the final text (although most states began broad)",
+    out.append(Target("4a", "Scope narrows from the chair's first draft to the final text",
                       f"narrower by > {NARROWING:g} point in {narrower:.0%} of replicates; mean "
                       f"{t['first_scope'].mean():.1f} -> {t['text_scope'].mean():.1f}; {began_broad:.0%} of states "
                       "began above 50", f"> {MOST:.0%} of replicates", narrower > MOST,
-                      "record: content offences of the 2021 draft removed, several cyber-enabled crimes dropped"))
+                      "record: narrower than the Russian proposal (100 -> 62.5) and than the Nov 2023 draft (87.5), "
+                      "but level with the zero draft (62.5 -> 62.5); see target 7b"))
+    comparison = record_comparison(world, neg.draft[full], m.get("record"))
+    compared = comparison[comparison["compared"]] if len(comparison) else comparison
+    if len(compared):
+        within = (compared["gap"].abs() <= RECORD_TOL)
+        worst = compared.loc[compared["gap"].abs().idxmax()]
+        out.append(Target("7a", "The model's draft beside each coded text of the record (docs/RECORD.md)",
+                          f"{int(within.sum())} of {len(compared)} within {RECORD_TOL:g} points; mean |gap| "
+                          f"{compared['gap'].abs().mean():.1f}; largest {worst['gap']:+.1f} ({worst['provision']}, "
+                          f"{worst['text']})", f">= {RECORD_SHARE:.0%} within one coding step ({RECORD_TOL:g})",
+                          bool(within.mean() >= RECORD_SHARE), "model mean after the session before each text's date"))
+        scope = {label: x for x, _, label in (m.get("record") or {}).get("scope", [])}
+        x_zero, x_rev, x_fin = (scope.get(k_) for k_ in ("zero draft (June 2023)", "revised draft (Nov 2023)",
+                                                          "final text (Aug 2024)"))
+        if None not in (x_zero, x_rev, x_fin):
+            d = neg.draft[full][:, :, k]
+            up = d[:, x_rev] > d[:, x_zero] + NARROWING
+            down = d[:, x_fin] < d[:, x_rev] - NARROWING
+            out.append(Target("7b", "Scope broadens from the zero draft to the Nov 2023 draft, then narrows to the "
+                              "final text (record 62.5 -> 87.5 -> 62.5)",
+                              f"both in {(up & down).mean():.0%} of replicates (broadens {up.mean():.0%}, narrows "
+                              f"{down.mean():.0%}); mean {np.nanmean(d[:, x_zero]):.1f} -> "
+                              f"{np.nanmean(d[:, x_rev]):.1f} -> {np.nanmean(d[:, x_fin]):.1f}",
+                              f"> {MOST:.0%} of replicates", bool((up & down).mean() > MOST)))
     powers = prof.loc[prof.group == "powers", "final_text"].mean()
     safeguards = prof.loc[prof.group == "safeguards", "final_text"].mean()
     out.append(Target("4", "Final text: broad powers and cooperation, thin safeguards (0 narrow .. 100 broad)",
@@ -203,10 +265,12 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     # 6. signatures at the opening (issue 5), with the regional split
     sig_m, sig_lo, sig_hi, _ = analysis.mean_ci(t["signatures"])
     split = ", ".join(f"{c.removeprefix('signatures_')} {t[c].mean():.0f}" for c in t if c.startswith("signatures_"))
+    opening, after = hanoi_signatories()
     out.append(Target("6", "Signatories at the opening for signature (regional split: " + split + ")",
                       f"{sig_m:.1f} [{sig_lo:.1f}, {sig_hi:.1f}]",
-                      f"{HANOI} at the opening in Hanoi (within {SIGNATURE_TOL}); {HANOI_TOTAL} since",
-                      abs(sig_m - HANOI) <= SIGNATURE_TOL,
+                      f"{opening} on the opening day in Hanoi (within {SIGNATURE_TOL}); {after} after the two-day "
+                      "ceremony (sim/data/ahc_process.csv)",
+                      opening is not None and abs(sig_m - opening) <= SIGNATURE_TOL,
                       "the threshold is fitted to the total only (plenary calibrate, 65), never to a list of states"))
     # 5. stylised facts as paired effects
     effects = []
@@ -234,6 +298,7 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
            acc["non_objection_vote"]["accredited"] - acc["single_state_veto"]["accredited"])
     effect("5.5c", "Human-rights share: non-objection vote minus single-state veto",
            acc["non_objection_vote"]["rights_share"] - acc["single_state_veto"]["rights_share"])
+    m["record_table"] = comparison
     return out, by_region, prof, pd.DataFrame(effects)
 
 
@@ -246,6 +311,9 @@ def validate(cfg: RunConfig, replicates: int = 200, out=None) -> tuple[Path, lis
     io.write_atomic(dest / "targets.csv", lambda p: frame.to_csv(p, index=False))
     io.write_atomic(dest / "vote_by_region.csv", lambda p: by_region.to_csv(p, index=False))
     io.write_atomic(dest / "text_profile.csv", lambda p: prof.to_csv(p, index=False))
+    record_table = m.get("record_table")
+    if record_table is not None and len(record_table):
+        io.write_atomic(dest / "record_comparison.csv", lambda p: record_table.to_csv(p, index=False))
     cosp = cosp_table(m)
     io.write_atomic(dest / "cosp_rules.csv", lambda p: cosp.to_csv(p, index=False))
     caption = (f"Validation of the default scenario, R = {replicates} replicates, root seed {cfg.seed}, rules "
@@ -276,6 +344,9 @@ def validate(cfg: RunConfig, replicates: int = 200, out=None) -> tuple[Path, lis
               "`configs/params/calibrated.yaml` (use it with `params=calibrated`).",
               "", "## Votes by regional group", "", analysis.markdown_table(by_region, ".3f"),
               "## Text per provision", "", analysis.markdown_table(prof, ".3f"),
+              "## The model beside the record (points; gap = model mean - record)", "",
+              analysis.markdown_table(record_table, ".1f") if record_table is not None and len(record_table)
+              else "No coded record for this scenario.\n",
               "## Stylised facts (paired effects, 95% intervals)", "", analysis.markdown_table(effects, ".3f"),
               "## COSP access rule text by format (share of replicates; no record yet, no verdict)", "",
               f"Decision rule {m['cosp_rule']}, status quo {m['cosp_status_quo']}.", "",

@@ -54,6 +54,12 @@ class StateDelegation(RowView):
         return self.model.engine.p[0, self.index]
 
     @property
+    def anchor(self) -> np.ndarray:
+        """The Friedkin-Johnsen anchor per provision: the ideal point plus what the delegation kept of what it heard
+        (Params.anchor_persistence; Friedkin & Johnsen 2011)."""
+        return self.model.engine.anchor[0, self.index]
+
+    @property
     def salience(self) -> np.ndarray:
         return self._world.salience[self.index]
 
@@ -73,6 +79,13 @@ class Organisation(RowView):
     @property
     def ecosoc(self) -> bool:
         return bool(self._world.ecosoc[self.index])
+
+    @property
+    def lobbying_targets(self) -> dict[str, float]:
+        """Share of this organisation's corridor budget spent on each bloc and on the chair (sim.lobbying)."""
+        eng = self.model.engine
+        shares = {key: float(eng.lobby_bloc_share[b, self.index]) for b, key in enumerate(self._world.bloc_keys)}
+        return {**shares, "chair": float(eng.lobby_chair[self.index])}
 
     @property
     def accredited(self) -> bool:

@@ -53,14 +53,17 @@ class Params:
 
     susceptibility: float = _p(0.6, (0, 1), (0.3, 0.9), "[ASSUMP; FJ form STD] Friedkin & Johnsen 1990",
                                "lambda0: negotiable share of a state's position per session")
-    salience_damping: float = _p(1.0, (0, 5), (0.5, 2), "[ASSUMP]", "gamma: lambda = lambda0*rho*(1-s)^gamma")
-    confidence_political: float = _p(15.0, (0, 100), (10, 25), "[STD] Hegselmann & Krause 2002; Deffuant 2000",
+    salience_damping: float = _p(1.0, (0, 5), (0, 2), "[ASSUMP] Klüver 2011; Mahoney 2007 (less influence on "
+                                 "salient issues); 0 = no damping", "gamma: lambda = lambda0*rho*(1-s)^gamma")
+    confidence_political: float = _p(15.0, (0, 100), (10, 60), "[STD] Hegselmann & Krause 2002; Deffuant 2000",
                                      "epsilon on political provisions (scale points)")
-    confidence_technical: float = _p(30.0, (0, 100), (20, 40), "[STD] Hegselmann & Krause 2002",
+    confidence_technical: float = _p(30.0, (0, 100), (20, 100), "[STD] Hegselmann & Krause 2002",
                                      "epsilon on technical provisions (scale points)")
     stakeholder_weight_max: float = _p(0.15, (0, 1), (0.05, 0.3), "[ASSUMP]",
                                        "Omega_max: saturating weight of stakeholder messages")
-    saturation: float = _p(15.0, (1e-6, 1e6), (5, 45), "[ASSUMP] calibration",
+    saturation: float = _p(30.0, (1e-6, 1e6), (10, 90), "[ASSUMP] LITERATURE §8.4: the default access level "
+                           "mid-curve (median message mass per state and provision ~28 with lobbying and joint "
+                           "coalitions; range x0.3-x3)",
                            "kappa: message mass at which the weight reaches 63% of its maximum")
     plenary_exposure: float = _p(0.3, (0, 10), (0.1, 0.6), "[ASSUMP]", "psi_pl: exposure per plenary statement")
     written_exposure: float = _p(0.1, (0, 10), (0.05, 0.3), "[ASSUMP]", "psi_w: exposure per written submission")
@@ -128,6 +131,29 @@ class Params:
                                  "domestic value of the treaty as a multiple of the delegation's")
     reservation_base: float = _p(0.3, (0, 1), (0.1, 0.5), "[ASSUMP] Neumayer 2007; Zvobgo et al. 2020",
                                  "voluntary reservation probability x democracy x breadth of the provision / 100")
+    # --- influence channel ---
+    anchor_persistence: float = _p(0.3, (0, 1), (0, 1), "[ASSUMP] Friedkin & Johnsen 2011 (time-varying prejudice); "
+                                   "Austen-Smith 1993 (informational lobbying updates beliefs)",
+                                   "mu: share of a session's stakeholder-induced shift that moves the delegation's "
+                                   "anchor for good (0 = snaps back to its ideal every session, 1 = sticks)")
+    receptiveness_base: float = _p(0.5, (0, 1), (0.3, 0.7), "[ASSUMP] Tallberg et al. 2013 (democracies more open)",
+                                   "rho = base + slope * democracy: receptiveness to stakeholders")
+    receptiveness_slope: float = _p(0.5, (0, 1), (0, 0.7), "[ASSUMP] Tallberg et al. 2013",
+                                    "slope of receptiveness on the democracy index (see receptiveness_base)")
+    lobby_contacts: float = _p(4.0, (0, 200), (0, 20), "[ASSUMP] Hall & Deardorff 2006; Hojnacki & Kimball 1998",
+                               "corridor contacts per session of an accredited organisation with resources 1 "
+                               "(delegations or the chair; the budget, spent by lobby_ally_share/lobby_chair_share)")
+    lobby_exposure: float = _p(0.3, (0, 10), (0.1, 0.6), "[ASSUMP] as plenary_exposure",
+                               "exposure of a delegation (or the chair) per corridor contact")
+    lobby_ally_share: float = _p(0.6, (0, 1), (0.3, 0.9), "[STD] Hall & Deardorff 2006; Hojnacki & Kimball 1998 "
+                                 "(groups lobby mostly allies)", "share of the delegation budget spent by alignment "
+                                 "(allies); the rest by expected movement of the text (swing delegations)")
+    lobby_chair_share: float = _p(0.2, (0, 1), (0, 0.5), "[ASSUMP] Tallberg et al. 2018 (information for access)",
+                                  "share of the lobbying budget spent on the chair")
+    coalition_premium: float = _p(0.5, (0, 10), (0, 2), "[ASSUMP] Junk 2019 (diverse coalitions succeed more); "
+                                  "Phinney 2017", "extra weight of a cross-sector coalition's joint position")
+    coalition_reach: float = _p(10.0, (0, 100), (0, 40), "[ASSUMP] Junk 2019; Phinney 2017 (unlikely allies)",
+                                "extra confidence window (points) within which a cross-sector coalition is heard")
     # --- decision stage ---
     chair_estimate_noise: float = _p(3.0, (1e-6, 100), (1, 6), "[ASSUMP] Tallberg 2010 (the chair's information)",
                                      "tau_chair: noise of the chair's estimate of who would block (points)")

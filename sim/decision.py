@@ -91,12 +91,18 @@ def _util(s, d, x, r, i):
 @njit(cache=True)
 def _blocker_pull(d, p, s, u0, cm_weight, threshold, noise, r, pull, prob):
     """The chair's estimate of blocking (prob (N,)) and the pull towards expected blockers (pull (K,)) for row r;
-    returns whether anyone is expected to block at all."""
+    returns whether anyone is expected to block at all.
+
+    The pull is the blockers' weighted mean direction times the probability that at least one state blocks,
+    1 - prod_i (1 - pi_i): a consensus body must buy in any one blocker, but where nobody is likely to block the
+    chair has nobody to accommodate (without that factor, blocking probabilities of 1e-15 would pull the draft as
+    hard as certain ones)."""
     n_, k_ = s.shape
-    anyone = False
+    none_block = 1.0
     for i in range(n_):
         prob[i] = _logistic((u0[r, i] - _util(s, d, p, r, i) - threshold) / noise)
-        anyone = anyone or prob[i] > 0.0
+        none_block *= 1.0 - prob[i]
+    anyone = none_block < 1.0
     for k in range(k_):
         num = 0.0
         den = 0.0
@@ -105,7 +111,7 @@ def _blocker_pull(d, p, s, u0, cm_weight, threshold, noise, r, pull, prob):
                 w = prob[i] * cm_weight[i, k]
                 num += w * (p[r, i, k] - d[r, k])
                 den += w
-        pull[k] = num / den if den > 0.0 else 0.0
+        pull[k] = (1.0 - none_block) * num / den if den > 0.0 else 0.0
     return anyone
 
 
@@ -145,7 +151,8 @@ def chair_draft_reference(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, w
     prob = 0.5 * (1.0 + np.tanh(0.5 * (u0 - util - threshold) / noise))
     w = prob[:, :, None] * cm_weight
     den = w.sum(axis=1)
-    pull = np.where(den > 0, (w * (p - d[:, None, :])).sum(axis=1) / np.where(den > 0, den, 1.0), 0.0)
+    any_block = 1.0 - np.prod(1.0 - prob, axis=1)[:, None]
+    pull = np.where(den > 0, any_block * (w * (p - d[:, None, :])).sum(axis=1) / np.where(den > 0, den, 1.0), 0.0)
     cm = (p * cm_weight).sum(axis=1) / cm_weight.sum(axis=0)
     omega = omega_max * -np.expm1(-mass / kappa)
     ybar = np.where(mass > 0, wsum / np.where(mass > 0, mass, 1.0), d)

@@ -18,6 +18,7 @@ from sim.core import kernels as kn
 from sim.core.pcg64 import fill_below
 from sim.core.seeds import Purpose, draw_normal, draw_uniform, state_words
 from sim.enums import AdoptionMode, SessionKind, Stance
+from sim.lobbying import SECTOR, allocation, cross_sector
 from sim.rules import AccreditationContext, accreditation_procedure, informals_policy, speaking_allocation
 from sim.scenario import World
 
@@ -74,6 +75,7 @@ class Negotiation:
         self._precompute()
         self._draw()
         self._start()
+        self._start_influence()
 
     # ------------------------------------------------------------------------------------------ set-up
     def _precompute(self) -> None:
@@ -81,7 +83,7 @@ class Negotiation:
         s = w.salience
         self.cm_weight = w.capability[:, None] * s                                       # (N,K)
         self.cm_weight_informal = self.cm_weight * w.capacity[:, None]
-        rho = 0.5 + 0.5 * w.democracy   # receptiveness to stakeholders, LITERATURE §8.2 (Tallberg et al. democracy effect)
+        rho = prm.receptiveness_base + prm.receptiveness_slope * w.democracy   # receptiveness (Tallberg et al. 2013)
         self.lam = prm.susceptibility * rho[:, None] * (1.0 - s) ** prm.salience_damping
         self.cohesion = np.minimum(1.0, w.cohesion * prm.cohesion_scale * w.capacity)[:, None]
         self.concession = prm.concession_rate * (1.0 - s) * w.capacity[:, None]
@@ -92,10 +94,12 @@ class Negotiation:
         self.eps = np.where(w.technical, prm.confidence_technical, prm.confidence_political)
         self.sources = kn.SortedSources.from_positions(w.y)
         self.y_padded = fast.pad_sorted(self.sources.y_sorted)
+        self.y_table = fast.bucket_table(self.y_padded)
         self.qsk = w.credibility * w.sigma * w.n_issues                                   # (O,K)
         self.qsk_sorted = self.sources.sort(self.qsk)                                     # (K,O)
         self.bloc_align_sorted = self.sources.sort(w.bloc_alignment[:, :, None] * np.ones(w.n_issues))  # (nb,K,O)
         self.chair_align = np.ones((1, w.n_issues, w.n_orgs))
+        self._precompute_lobbying()
         self.chair_group = np.zeros(1, dtype=np.int64)
         alloc = speaking_allocation(self.rules.speaking)
         self.speaker_group, self.n_groups = alloc.groups(w.coalition)
@@ -105,6 +109,36 @@ class Negotiation:
         self.objection_prob = pi[:, None] * w.contested[None, :]                          # (N,O)
         support = w.alignment * rho[:, None]
         self.vote_yes, self.vote_no = support >= prm.admission_yes, support < prm.admission_no
+
+    def _precompute_lobbying(self) -> None:
+        """Where each organisation's corridor budget goes (sim.lobbying.allocation, planned on the opening ideal
+        points) and who may speak through a cross-sector coalition."""
+        w, prm = self.world, self.params
+        counts = np.bincount(w.bloc, minlength=len(w.bloc_keys))
+        present = counts > 0
+        onehot = (w.bloc[None, :] == np.arange(len(w.bloc_keys))[:, None]).astype(float)        # (G,N)
+        bloc_x = onehot @ w.x_base / np.maximum(counts, 1)[:, None]
+        bloc_weight = onehot @ self.cm_weight / self.cm_weight.sum(axis=0)
+        blocs, self.lobby_chair = allocation(bloc_x[present], bloc_weight[present], w.y, w.sigma, self.eps,
+                                             prm.lobby_ally_share, prm.lobby_chair_share)
+        share = np.zeros((len(w.bloc_keys), w.n_orgs))
+        share[present] = blocs
+        self.lobby_bloc_share = share                                                        # (G,O), for metrics
+        self.lobby_target = share / np.maximum(counts, 1)[:, None]                          # per delegation
+        self.target_sorted = self.sources.sort(self.lobby_target[:, :, None] * np.ones(w.n_issues))   # (G,K,O)
+        self.sector = np.array([SECTOR[t] for t in w.org_type], dtype=np.int64)
+        self.n_named = sum(not k.startswith("solo_") for k in w.coalition_keys)
+        self.members = np.flatnonzero(w.coalition < self.n_named).astype(np.int64)
+        self.member_coal = w.coalition[self.members].astype(np.int64)
+        self.eps_joint = self.eps + prm.coalition_reach
+
+    def _start_influence(self) -> None:
+        """Every delegation's anchor starts at its ideal point; who speaks jointly is fixed by who is in."""
+        self.anchor = self.x.copy()                                                          # (B,N,K)
+        cross = cross_sector(self.accredited, self.world.coalition, self.sector, self.n_named)
+        self.solo_scale = np.where(cross, 0.0, 1.0)
+        self.joint_scale = np.where(cross, 1.0 + self.params.coalition_premium, 0.0)
+        self._chair_input = np.zeros((len(self.rep), self.world.n_orgs))   # the chair's corridor exposure (B,O)
 
     def _draw(self) -> None:
         """All random numbers of every replicate, in shapes fixed by the scenario alone."""
@@ -225,21 +259,35 @@ class Negotiation:
         phi = sc.informal_share[t]
         every = len(rows) == len(self.active)          # all rows active: views, not gathered copies
         sel = slice(None) if every else rows
-        p0, x = self.p[sel], self.x[sel]
+        p0, anchor = self.p[sel], self.anchor[sel]
         rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
         b, informal = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
                                            self.concession, self.cm_weight_informal)
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
+        lobby = self._lobbying(rows)
+        chair_exp = chair_exp + lobby * self.lobby_chair
+        self._chair_input[rows] = lobby * self.lobby_chair
         src = self.sources
-        p1, mass, persuaded = fast.persuade_windows(x, b, self.lam, public + room, public, ind,
-                                                    self.bloc_align_sorted, self.qsk_sorted, src.order, self.y_padded,
-                                                    w.bloc, self.eps, prm.stakeholder_weight_max, prm.saturation)
+        p1, mass, persuaded = fast.persuade_windows(   # updates ``anchor`` in place (a view when every row is active)
+            anchor, b, self.lam, public + room, public, lobby, self.solo_scale[sel], self.joint_scale[sel], ind,
+            w.bloc_alignment, self.lobby_target, self.bloc_align_sorted, self.target_sorted, self.qsk,
+            self.qsk_sorted, src.order, w.y, self.y_padded, self.y_table, w.bloc, self.eps, self.eps_joint, self.members,
+            self.member_coal, self.n_named, prm.stakeholder_weight_max, prm.saturation, prm.anchor_persistence)
+        if not every:
+            self.anchor[rows] = anchor
         self.message_mass[rows, t] = mass
         self.informal_move[rows, t] = informal
         self.total_move[rows, t] = informal + persuaded
-        self.d[rows] = self._chair(rows, p1, x, chair_exp)
+        self.d[rows] = self._chair(rows, p1, self.x[sel], chair_exp)
         self.p[sel] = p1
+
+    def _lobbying(self, rows) -> np.ndarray:
+        """Each accredited organisation's corridor budget this session, in exposure units (B',O): contacts x
+        exposure per contact x resources, scaled by document access (Hall & Deardorff 2006)."""
+        prm = self.params
+        unit = self.schedule.delta_doc * prm.lobby_contacts * prm.lobby_exposure
+        return unit * self.world.resources * self.accredited[rows]
 
     def _chair_windows(self, d, chair_exp):
         """The chair's message mass and weighted sum (B',K): written input and consultations within reach of d."""

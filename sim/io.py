@@ -181,6 +181,8 @@ def atomic_dir(final: Path, key: str = "run_dir"):
         os.replace(tmp, final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OutputError):          # a file inside: name the folder the user asked for
+            raise OutputError(final, exc.reason) from None
         if not is_write_failure(exc):
             raise
         raise _failed_write(final, exc) from None

@@ -7,6 +7,7 @@ organisation/type. Influence functions compare rows of the same replicate across
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.enums import AdoptionMode, OrgType
 
@@ -143,3 +144,51 @@ def predicted_vote(world, x: np.ndarray) -> np.ndarray:
 
     m = x[:, ~world.technical].mean(axis=1)
     return np.where(m > world.vote_yes_above, Vote.YES, np.where(m < world.vote_no_below, Vote.NO, Vote.ABSTAIN))
+
+
+# ------------------------------------------------------------------ magnitudes in points (issue 11, item 7)
+def text_effect(text: np.ndarray, text_without: np.ndarray) -> np.ndarray:
+    """|final text with - without| per provision in scale points, (R,K): the same replicate, every draw identical."""
+    return np.abs(text - text_without)
+
+
+def gap_closed(world, text: np.ndarray, text_without: np.ndarray) -> np.ndarray:
+    """Share of each organisation's gap to its ideal that the text closed, (R,O).
+
+    gap = sum_k sigma_ok |y_ok - text_k| / sum_k sigma_ok; share = (gap without - gap with) / gap without (negative
+    when the text moved away; NaN when the text without stakeholders already sat at the ideal). After Dür 2008.
+    """
+    gap0 = (world.sigma[None] * np.abs(world.y[None] - text_without[:, None])).sum(axis=2)
+    gap1 = (world.sigma[None] * np.abs(world.y[None] - text[:, None])).sum(axis=2)
+    return np.where(gap0 > 0, (gap0 - gap1) / np.where(gap0 > 0, gap0, 1.0), np.nan)
+
+
+def row_nanmean(values: np.ndarray) -> np.ndarray:
+    """Mean of each row over its finite entries (NaN for a row with none), computed row by row so that a row's
+    value never depends on how many rows share its batch (numpy's axis reductions may vectorise differently)."""
+    out = np.full(len(values), np.nan)
+    for r, row in enumerate(values):
+        finite = row[np.isfinite(row)]
+        if len(finite):
+            out[r] = finite.mean()
+    return out
+
+
+def unmoved_asks(world, text: np.ndarray, text_without: np.ndarray, points: float = 1.0) -> np.ndarray:
+    """Share of organisation asks that moved the text less than ``points`` towards the ask, (R,).
+
+    An ask is a provision an organisation gives above-average attention (sigma_ok >= 1/K); it moved nothing when
+    |y - text without| - |y - text with| < ``points`` (Baumgartner et al. 2009: most campaigns change nothing).
+    """
+    asks = world.sigma >= 1.0 / world.n_issues                                          # (O,K)
+    gain = np.abs(world.y[None] - text_without[:, None]) - np.abs(world.y[None] - text[:, None])   # (R,O,K)
+    return ((gain < points) & asks[None]).sum(axis=(1, 2)) / max(int(asks.sum()), 1)
+
+
+def magnitude_by_provision(table, issue_keys) -> pd.DataFrame:
+    """Per provision: the mean and largest |text with - without stakeholders| in points beside the
+    replicate-to-replicate sd of the final text, from a run table with ``effect_<k>`` and ``text_<k>`` columns."""
+    rows = [{"provision": k, "effect_mean": table[f"effect_{k}"].mean(), "effect_max": table[f"effect_{k}"].max(),
+             "replicate_sd": table[f"text_{k}"].std(ddof=1) if len(table) > 1 else float("nan")}
+            for k in issue_keys if f"effect_{k}" in table]
+    return pd.DataFrame(rows)

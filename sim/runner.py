@@ -104,6 +104,7 @@ def tabulate(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tupl
         if f"without_{key}" in names:
             frame[f"influence_{key}"] = metrics.counterfactual_influence(
                 w, text[:, 0], text[:, names.index(f"without_{key}")], w.org_type == g)
+    frame.update(_magnitudes(w, names, text))
     if len(names) == 1 << len(TYPE_KEYS):      # every coalition of types was run: Shapley attribution
         full_bits = (1 << len(TYPE_KEYS)) - 1
         none = text[:, names.index("none")]
@@ -129,6 +130,32 @@ def tabulate(neg: Negotiation, names: list[str], replicates: np.ndarray) -> tupl
     return pd.DataFrame(frame), {"draft": neg.draft[full], "positions": neg.positions[full],
                                  "accredited": neg.accredited[full], "ratifications": after.curve,
                                  "signed": after.signed}
+
+
+def _magnitudes(w: World, names: list[str], text: np.ndarray) -> dict[str, np.ndarray]:
+    """Stakeholder effects in points (metrics.text_effect, gap_closed, unmoved_asks): per provision against the
+    run without any stakeholder, per type against the run without the type."""
+    out: dict[str, np.ndarray] = {}
+    if "none" in names:
+        none = text[:, names.index("none")]
+        effect = metrics.text_effect(text[:, 0], none)
+        for j, k in enumerate(w.issue_keys):
+            out[f"effect_{k}"] = effect[:, j]
+        closed = metrics.gap_closed(w, text[:, 0], none)
+        out["gap_closed"] = metrics.row_nanmean(closed)
+        for g, key in enumerate(TYPE_KEYS):
+            if (w.org_type == g).any():
+                out[f"gap_closed_{key}"] = metrics.row_nanmean(closed[:, w.org_type == g])
+        for c, key in enumerate(w.coalition_keys):
+            if not key.startswith("solo_") and (w.coalition == c).any():
+                out[f"gap_closed_coalition_{key}"] = metrics.row_nanmean(closed[:, w.coalition == c])
+        out["asks_unmoved"] = metrics.unmoved_asks(w, text[:, 0], none)
+    for key in TYPE_KEYS:
+        if f"without_{key}" in names:
+            effect = metrics.text_effect(text[:, 0], text[:, names.index(f"without_{key}")])
+            out[f"effect_type_{key}"] = effect.mean(axis=1)
+            out[f"effect_type_{key}_max"] = effect.max(axis=1)
+    return out
 
 
 def run_replicates(world: World, params: Params, rules: Rules, seed: int, replicates, variant_set: str = "none",

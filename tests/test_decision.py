@@ -38,6 +38,17 @@ def test_chair_pulls_the_draft_towards_the_one_state_that_would_block():
     np.testing.assert_allclose(nobody, [[50.0]])          # no expected blocker: no pull
 
 
+def test_unlikely_blockers_do_not_pull_the_draft():
+    # every state is far better off with the text than without a treaty (loss 100): with the chair's default
+    # estimate noise (3) blocking probabilities are ~1e-14, and the pull, scaled by P(anyone blocks), vanishes
+    d, p, s, u0, w, mass, wsum = three_states([-100.0, -100.0, -100.0])
+    d = np.array([[35.0]])                                # off the compromise (50), so the pull would show
+    out = decision.chair_draft(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.5, 0.0, 3.0)
+    np.testing.assert_allclose(out, [[0.5 * 35.0 + 0.5 * 50.0]], atol=1e-9)   # compromise step only, no pull
+    ref = decision.chair_draft_reference(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.5, 0.0, 3.0)
+    np.testing.assert_allclose(out, ref, atol=1e-9)
+
+
 def test_package_moves_until_the_blocker_is_bought_in():
     # step 0.5: 50 -> 35 (pull -30); state 0 then loses 15: above 10 it still blocks, 35 -> 27.5; below 20 it does not
     d, p, s, _, w, _, _ = three_states([0, 0, 0])
@@ -107,7 +118,8 @@ def test_suspended_then_adopted_on_resumption_under_the_deadline():
     assert AdoptionMode(neg.mode[0]) == AdoptionMode.CONSENSUS
     without_deadline = Negotiation(world, replace(prm, deadline_cost=0.0), rules, SEED, [0]).run()
     assert without_deadline.decided_in[0] == 2 and AdoptionMode(without_deadline.mode[0]) != AdoptionMode.CONSENSUS
-    accommodating = Negotiation(world, replace(prm, package_rounds=5, chair_blocker_pull=0.1), rules, SEED, [0]).run()
+    # the package's pull shrinks with the chance that anyone still blocks, so buying state 2 in takes 10 rounds
+    accommodating = Negotiation(world, replace(prm, package_rounds=10, chair_blocker_pull=0.1), rules, SEED, [0]).run()
     assert accommodating.suspended_in[0] == -1 and accommodating.decided_in[0] == 1    # the package buys state 2 in
 
 

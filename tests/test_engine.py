@@ -65,8 +65,9 @@ def test_removing_a_type_leaves_other_organisations_draws_unchanged(world, param
     assert not without[:, ~keep].any()
 
 
-def test_no_stakeholder_channel_means_zero_influence(world, params):
+def test_no_stakeholder_channel_means_zero_influence(world):
     rules = presets.rules(speaking_minutes=0, written_submissions=False, intersessional=False)
+    params = presets.params(lobby_contacts=0.0)        # corridor lobbying is a channel too (issue 11)
     t = run_replicates(world, params, rules, SEED, np.arange(6), "leave_one_type_out").table
     assert (t["influence_all"] == 0).all()
     for t_ in OrgType:

@@ -127,6 +127,21 @@ def test_branchless_window_search_equals_searchsorted_for_any_number_of_sources(
     np.testing.assert_array_equal(hi, np.maximum(expected_lo, np.searchsorted(y, col + eps, side="left")))
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 700), st.floats(0.0, 120))
+def test_bucket_table_windows_equal_searchsorted(seed, o_, eps):
+    rng = np.random.default_rng(seed)
+    y = np.sort(np.round(rng.uniform(0, 100, o_), rng.integers(0, 3)))   # ties, sources at 0 and 100
+    y[0], y[-1] = 0.0, 100.0 if o_ > 1 else y[0]
+    padded = fast.pad_sorted(y[None])[0]
+    col = np.concatenate([np.round(rng.uniform(-130, 230, 60), 0), y[:5] + eps, y[:5] - eps, [-eps, 100 + eps]])
+    lo, hi = np.empty(len(col), np.int64), np.empty(len(col), np.int64)
+    fast._windows_by_table(padded, fast.bucket_table(padded[None])[0], col, eps, lo, hi)
+    expected_lo = np.searchsorted(y, col - eps, side="right")
+    np.testing.assert_array_equal(lo, expected_lo)
+    np.testing.assert_array_equal(hi, np.maximum(expected_lo, np.searchsorted(y, col + eps, side="left")))
+
+
 @pytest.mark.parametrize("low, high, ulps", [(0.0, 50.0, 1), (0.0, 1e-3, 1), (-1.0, 0.0, 2)])
 def test_saturation_is_within_an_ulp_or_two_of_expm1(low, high, ulps):
     rng = np.random.default_rng(3)
@@ -157,44 +172,77 @@ def test_compiled_chair_equals_the_numpy_reference(world, params, rules):
             neg.step()
 
 
-@settings(max_examples=20, deadline=None)
-@given(st.integers(0, 10_000))
-def test_fused_persuasion_equals_windows_then_the_numpy_update(seed):
+def _persuasion_case(seed, silent=False):
+    """A random persuasion problem: 15 sources (two named coalitions), 9 states in 3 groups, 3 issues."""
     rng = np.random.default_rng(seed)
-    o_, k_, n_, b_, g_ = 15, 3, 9, 2, 3
+    o_, k_, n_, b_, g_ = 15, 3, 9, 3, 3
     y = np.round(rng.uniform(0, 100, (o_, k_)), 0)
     src = kn.SortedSources.from_positions(y)
-    base, relay = rng.uniform(0, 2, (b_, o_)), rng.uniform(0, 2, (b_, o_))
-    align_s = src.sort(rng.uniform(0, 1, (g_, o_))[:, :, None] * np.ones(k_))
-    qsk_s = src.sort(rng.uniform(0, 3, (o_, k_)))
-    x = rng.uniform(0, 100, (b_, n_, k_))
-    b = np.round(np.clip(x + rng.normal(0, 10, x.shape), 0, 100), 0)
-    group, eps = rng.integers(0, g_, n_), rng.uniform(5, 40, k_)
-    lam = rng.uniform(0, 1, (n_, k_))
-    padded = fast.pad_sorted(src.y_sorted)
-    mass, wsum = fast.window_sums(base, relay, 0.2, align_s, qsk_s, src.order, padded, b, group, eps)
-    expected = kn.persuade(x, b, lam, mass, wsum, 0.15, 15.0)
-    out, mass_mean, moved = fast.persuade_windows(x, b, lam, base, relay, 0.2, align_s, qsk_s, src.order, padded,
-                                                  group, eps, 0.15, 15.0)
-    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+    base, relay, lobby = (rng.uniform(0, 2, (b_, o_)) * (rng.random((b_, o_)) < 0.8) for _ in range(3))
+    if silent:
+        base, relay, lobby = np.zeros_like(base), np.zeros_like(relay), np.zeros_like(lobby)
+    coalition = np.concatenate([[0, 0, 0, 1, 1], 2 + np.arange(o_ - 5)])
+    joint_on = rng.random((b_, o_)) < 0.5
+    joint_on[0] = False                                    # a row where nobody speaks jointly
+    joint_on &= coalition[None] < 2
+    align, target = rng.uniform(0, 1, (g_, o_)), rng.uniform(0, 0.3, (g_, o_))
+    qsk = rng.uniform(0, 3, (o_, k_))
+    anchor = rng.uniform(0, 100, (b_, n_, k_))
+    b = np.round(np.clip(anchor + rng.normal(0, 10, anchor.shape), 0, 100), 0)
+    return dict(y=y, src=src, base=base, relay=relay, lobby=lobby, coalition=coalition,
+                solo=np.where(joint_on, 0.0, 1.0), joint=np.where(joint_on, 1.5, 0.0), align=align, target=target,
+                qsk=qsk, anchor=anchor, b=b, group=rng.integers(0, g_, n_), eps=rng.uniform(5, 40, k_),
+                lam=rng.uniform(0, 1, (n_, k_)), ind=0.2, mu=rng.uniform(0, 1))
+
+
+def _spec_persuasion(c, omega_max=0.15, kappa=15.0):
+    """The numpy specification: weights, solo windows + joint coalitions, Friedkin-Johnsen, the anchor update."""
+    src = c["src"]
+    w = kn.persuasion_weights(c["base"], c["relay"], c["ind"], c["lobby"], c["align"], c["target"], c["qsk"])
+    solo = np.moveaxis(w * c["solo"][:, None, :, None], -1, -2)
+    solo = np.take_along_axis(solo, np.broadcast_to(src.order, solo.shape), axis=-1)
+    m1, s1 = src.window_sums(solo, c["b"], c["group"], c["eps"])
+    m2, s2 = kn.joint_sums(w * c["joint"][:, None, :, None], c["y"], c["coalition"], 2, c["b"], c["group"],
+                           c["eps"] + 7.0)
+    mass, wsum = m1 + m2, s1 + s2
+    p = kn.persuade(c["anchor"], c["b"], c["lam"], mass, wsum, omega_max, kappa)
+    a = kn.anchor_update(c["anchor"], c["b"], c["lam"], mass, wsum, omega_max, kappa, c["mu"])
+    return p, a, mass
+
+
+def _fast_persuasion(c, omega_max=0.15, kappa=15.0):
+    src = c["src"]
+    k_ = c["y"].shape[1]
+    members = np.flatnonzero(c["coalition"] < 2)
+    anchor, padded = c["anchor"].copy(), fast.pad_sorted(src.y_sorted)
+    out, mass_mean, moved = fast.persuade_windows(
+        anchor, c["b"], c["lam"], c["base"], c["relay"], c["lobby"], c["solo"], c["joint"], c["ind"], c["align"],
+        c["target"], src.sort(c["align"][:, :, None] * np.ones(k_)), src.sort(c["target"][:, :, None] * np.ones(k_)),
+        c["qsk"], src.sort(c["qsk"]), src.order, c["y"], padded, fast.bucket_table(padded), c["group"], c["eps"],
+        c["eps"] + 7.0, members, c["coalition"][members], 2, omega_max, kappa, c["mu"])
+    return out, anchor, mass_mean, moved
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_fused_persuasion_equals_the_numpy_specification(seed):
+    c = _persuasion_case(seed)
+    p, a, mass = _spec_persuasion(c)
+    out, anchor, mass_mean, moved = _fast_persuasion(c)
+    np.testing.assert_allclose(out, p, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(anchor, a, rtol=0, atol=1e-10)
     np.testing.assert_allclose(mass_mean, mass.mean(axis=(1, 2)), rtol=1e-12)
-    np.testing.assert_allclose(moved, np.abs(expected - b).sum(axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(moved, np.abs(p - c["b"]).sum(axis=(1, 2)), rtol=1e-10)
 
 
 def test_a_row_no_stakeholder_reaches_takes_the_shortcut_with_the_same_result():
-    rng = np.random.default_rng(5)
-    o_, k_, n_ = 10, 2, 6
-    y = np.round(rng.uniform(0, 100, (o_, k_)), 0)
-    src = kn.SortedSources.from_positions(y)
-    align_s = src.sort(rng.uniform(0, 1, (2, o_))[:, :, None] * np.ones(k_))
-    qsk_s = src.sort(rng.uniform(0, 3, (o_, k_)))
-    x, b = rng.uniform(0, 100, (1, n_, k_)), rng.uniform(0, 100, (1, n_, k_))
-    lam, group, eps = rng.uniform(0, 1, (n_, k_)), rng.integers(0, 2, n_), np.full(k_, 20.0)
-    out, mass, moved = fast.persuade_windows(x, b, lam, np.zeros((1, o_)), np.zeros((1, o_)), 0.3, align_s, qsk_s,
-                                      src.order, fast.pad_sorted(src.y_sorted), group, eps, 0.15, 15.0)
-    np.testing.assert_array_equal(out, kn.persuade(x, b, lam, np.zeros_like(b), np.zeros_like(b), 0.15, 15.0))
-    assert mass[0] == 0.0
-    assert moved[0] == pytest.approx(np.abs(out - b).sum(), rel=1e-12)
+    c = _persuasion_case(5, silent=True)
+    out, anchor, mass, moved = _fast_persuasion(c)
+    lam = c["lam"]
+    np.testing.assert_array_equal(out, (1.0 - lam) * c["anchor"] + lam * c["b"])
+    np.testing.assert_array_equal(anchor, c["anchor"])          # nothing heard: the anchor does not move
+    assert (mass == 0.0).all()
+    np.testing.assert_allclose(moved, np.abs(out - c["b"]).sum(axis=(1, 2)), rtol=1e-12)
 
 
 @settings(max_examples=40, deadline=None)

@@ -69,6 +69,42 @@ def _windows(yk, col, e, lo, hi):
         hi[i] = max(lo[i], hi[i])
 
 
+BUCKETS = 1024  # buckets of the 0-100 scale in the lookup table of the persuasion windows
+
+
+def bucket_table(y_padded: np.ndarray) -> np.ndarray:
+    """Per issue, the number of sorted sources below the lower edge of each of BUCKETS equal buckets of [0, 100),
+    (K, BUCKETS): the start of the scan in _windows_by_table."""
+    edges = np.arange(BUCKETS) * (100.0 / BUCKETS)
+    return np.stack([np.searchsorted(row, edges, side="left") for row in y_padded]).astype(np.int64)
+
+
+@njit(cache=True, inline="always")
+def _count_from(yk, table_k, v, strict):
+    """Sources with y <= v (y < v if ``strict``): start at the count below a bucket edge at or under v, then step."""
+    b = int(v * (BUCKETS / 100.0)) - 1 if v > 0.0 else 0   # one bucket back: the edge is surely <= v
+    b = min(max(b, 0), BUCKETS - 1)
+    n = table_k[b]
+    if strict:
+        while yk[n] < v:
+            n += 1
+    else:
+        while yk[n] <= v:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _windows_by_table(yk, table_k, col, e, lo, hi):
+    """The windows of _windows (lo = first source with y > c - e, hi = first with y >= c + e, hi >= lo) by a bucket
+    table and a short scan (sources are on [0, 100]; the padding +inf ends every scan). Same windows (tested)."""
+    for i in range(col.shape[0]):
+        p = _count_from(yk, table_k, col[i] - e, False)
+        q = _count_from(yk, table_k, col[i] + e, True)
+        lo[i] = p
+        hi[i] = max(p, q)
+
+
 @njit(cache=True)
 def _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1):
     g_, k_, o_ = align_sorted.shape
@@ -142,17 +178,76 @@ def saturation(z, scale, out, exponent):
 
 
 @njit(cache=True)
-def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, order, y_padded, group, eps, omega_max,
-                     kappa):
-    """The windows of window_sums and the Friedkin-Johnsen update of kernels.persuade, per row: all windows
-    (issue by issue), their sums, the saturating weights in one vectorised pass, then the update state by state.
-    Returns the positions (B,N,K), each row's mean message mass (B,) and movement sum |out - b| (B,)."""
+def _prefix_sorted(base, relay, lobby, solo, ind, qsk_sorted, order, align_sorted, target_sorted, y_padded, r,
+                   us, vs, ls, c0, c1):
+    """Row r's prefix sums over sorted sources of the weight us + vs * align_g + ls * target_g (c0) and of weight
+    * y (c1), per group and issue. us, vs, ls are the row's exposures (base, ind * relay, lobby) times solo scale
+    and credibility x focus in per-issue sorted order, gathered while the first group is summed."""
+    g_, k_, o_ = align_sorted.shape
+    for g in range(g_):
+        for k in range(k_):
+            s0 = 0.0
+            s1 = 0.0
+            c0[g, k, 0] = 0.0
+            c1[g, k, 0] = 0.0
+            if g == 0:
+                for j in range(o_):
+                    o = order[k, j]
+                    q = solo[r, o] * qsk_sorted[k, j]
+                    us[k, j] = base[r, o] * q
+                    vs[k, j] = ind * relay[r, o] * q
+                    ls[k, j] = lobby[r, o] * q
+            for j in range(o_):
+                wt = us[k, j] + vs[k, j] * align_sorted[g, k, j] + ls[k, j] * target_sorted[g, k, j]
+                s0 += wt
+                s1 += wt * y_padded[k, j]
+                c0[g, k, j + 1] = s0
+                c1[g, k, j + 1] = s1
+
+
+@njit(cache=True)
+def _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, member_coal, r, jm, js):
+    """Mass and weighted sum (G,C,K) of each coalition speaking jointly in row r (kernels.joint_sums)."""
+    jm[:] = 0.0
+    js[:] = 0.0
+    g_, k_ = align.shape[0], qsk.shape[1]
+    for m in range(members.shape[0]):
+        o = members[m]
+        scale = joint[r, o]
+        if scale == 0.0:
+            continue
+        c = member_coal[m]
+        for g in range(g_):
+            e = (base[r, o] + ind * relay[r, o] * align[g, o] + lobby[r, o] * target[g, o]) * scale
+            for k in range(k_):
+                wt = e * qsk[o, k]
+                jm[g, c, k] += wt
+                js[g, c, k] += wt * y[o, k]
+
+
+@njit(cache=True)
+def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
+                     target_sorted, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
+                     member_coal, n_coal, omega_max, kappa, mu):
+    """Persuasion of a session, per row: the bounded-confidence windows of every source speaking alone (weights
+    of kernels.persuasion_weights times ``solo``), the joint positions of cross-sector coalitions (weights times
+    ``joint``, window ``eps_joint``: kernels.joint_sums; ``align_sorted``, ``target_sorted`` (G,K,O) the bloc
+    alignment and lobbying share per delegation in per-issue sorted order; ``table`` from bucket_table(y_padded)),
+    the saturating weight, the
+    Friedkin-Johnsen update of kernels.persuade around the ``anchor`` and the anchor's update
+    (kernels.anchor_update, rate ``mu``).
+    The anchors are updated in place. Returns the positions (B,N,K), each row's mean message mass (B,) and
+    movement sum |out - b| (B,)."""
     b_, n_, k_ = b.shape
     out = np.empty_like(b)
+    inv_kappa = 1.0 / kappa
     mass_mean = np.zeros(b_)
     moved = np.zeros(b_)
     g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
     c0, c1 = np.empty((g_, k_, o_ + 1)), np.empty((g_, k_, o_ + 1))
+    us, vs, ls = np.empty((k_, o_)), np.empty((k_, o_)), np.empty((k_, o_))
+    jm, js = np.zeros((g_, max(n_coal, 1), k_)), np.zeros((g_, max(n_coal, 1), k_))
+    jp, jw, jy = np.empty_like(jm), np.empty_like(jm), np.empty_like(jm)    # position, mass, sum of those heard
     lo = np.empty((k_, n_), np.int64)
     hi = np.empty((k_, n_), np.int64)
     mass = np.empty((k_, n_))
@@ -161,29 +256,50 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
     scratch = np.empty(k_ * n_, np.int64)
     for r in range(b_):
         silent = True                       # no stakeholder reaches this row (e.g. the 'none' counterfactual)
+        jointly = False
         for o in range(base.shape[1]):
-            if base[r, o] != 0.0 or relay[r, o] != 0.0:
+            if base[r, o] != 0.0 or relay[r, o] != 0.0 or lobby[r, o] != 0.0:
                 silent = False
-                break
-        if silent:                          # mass 0 everywhere: omega = 0 and the update is (1 - lam) x + lam b
+            if joint[r, o] != 0.0:
+                jointly = True
+        if silent:                          # mass 0 everywhere: omega = 0, the update is (1 - lam) a + lam b
             step = 0.0
             for i in range(n_):
                 for k in range(k_):
-                    v = (1.0 - lam[i, k]) * x[r, i, k] + lam[i, k] * b[r, i, k]
+                    v = (1.0 - lam[i, k]) * anchor[r, i, k] + lam[i, k] * b[r, i, k]
                     out[r, i, k] = v
                     step += abs(v - b[r, i, k])
             moved[r] = step
             continue
-        _prefix(base, relay, ind, align_sorted, qsk_sorted, order, y_padded, r, c0, c1)
+        _prefix_sorted(base, relay, lobby, solo, ind, qsk_sorted, order, align_sorted, target_sorted, y_padded, r,
+                       us, vs, ls, c0, c1)
+        n_on = 0
+        if jointly:
+            _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, member_coal, r, jm, js)
+            for cc in range(n_coal):                # the coalitions speaking jointly in this row, and where
+                heard = False
+                for g in range(g_):
+                    for k in range(k_):
+                        wj = jm[g, cc, k]
+                        jp[g, n_on, k] = js[g, cc, k] / wj if wj > 0.0 else np.inf
+                        jw[g, n_on, k] = wj
+                        jy[g, n_on, k] = js[g, cc, k]
+                        heard = heard or wj > 0.0
+                n_on += 1 if heard else 0
         total = 0.0
         for k in range(k_):
-            _windows(y_padded[k], b[r, :, k], eps[k], lo[k], hi[k])
+            _windows_by_table(y_padded[k], table[k], b[r, :, k], eps[k], lo[k], hi[k])
             for i in range(n_):
                 g = group[i]
                 m = c0[g, k, hi[k, i]] - c0[g, k, lo[k, i]]
+                ws = c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]
+                for cc in range(n_on):
+                    if abs(jp[g, cc, k] - b[r, i, k]) < eps_joint[k]:
+                        m += jw[g, cc, k]
+                        ws += jy[g, cc, k]
                 total += m
-                mass[k, i] = m / kappa
-                wsum[k, i] = (c1[g, k, hi[k, i]] - c1[g, k, lo[k, i]]) / m if m > 0 else np.nan
+                mass[k, i] = m * inv_kappa
+                wsum[k, i] = ws / m if m > 0 else np.nan
         mass_mean[r] = total / (n_ * k_)
         saturation(mass.reshape(k_ * n_), omega_max, omega, scratch)
         step = 0.0
@@ -193,9 +309,12 @@ def persuade_windows(x, b, lam, base, relay, ind, align_sorted, qsk_sorted, orde
                 w = omega[k * n_ + i]
                 ybar = wsum[k, i] if w > 0 else c
                 lk = lam[i, k]
-                v = (1.0 - lk) * x[r, i, k] + lk * ((1.0 - w) * c + w * ybar)
+                a = anchor[r, i, k]
+                v = (1.0 - lk) * a + lk * ((1.0 - w) * c + w * ybar)
                 out[r, i, k] = v
                 step += abs(v - c)
+                if mu != 0.0:
+                    anchor[r, i, k] = min(max(a + mu * (lk * w * (ybar - c)), 0.0), 100.0)
         moved[r] = step
     return out, mass_mean, moved
 
@@ -223,22 +342,31 @@ def _utility(s, centre, x, r, i):
 
 @njit(cache=True)
 def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
-    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). Returns the
-    positions (B,N,K) and each row's movement sum |out - p| (B,)."""
+    """Closed informals, as kernels.informal_rounds: bloc DeGroot step, then concession towards CM(p). The blocs
+    (``starts``, ``counts``) must cover every state, contiguously and in order: the compromise is summed during the
+    bloc pass, and each round's concession is applied bloc by bloc at the start of the next round's pass (every
+    state's step is its own, so the order does not change a number). Returns the positions (B,N,K) and each row's
+    movement sum |out - p| (B,)."""
     b_, n_, k_ = p.shape
     out = p.copy()
     moved = np.zeros(b_)
     wsum = _column_sums(cm_weight)
     means = np.empty(k_)
     cm = np.empty(k_)
+    cm_next = np.empty(k_)
     for r in range(b_):
         q = out[r]
-        for _ in range(rounds):
-            for bl in range(starts.shape[0]):
-                a, n = starts[bl], counts[bl]
+        for t in range(rounds):
+            for k in range(k_):
+                cm_next[k] = 0.0
+            for bl in range(starts.shape[0]):      # blocs are contiguous and in state order, so the compromise
+                a, n = starts[bl], counts[bl]      # sums accumulate in state order within the same pass
                 for k in range(k_):
                     means[k] = 0.0
                 for i in range(a, a + n):
+                    if t > 0:                      # the previous round's concession (each state on its own)
+                        for k in range(k_):
+                            q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])
                     for k in range(k_):
                         means[k] += q[i, k]
                 for k in range(k_):
@@ -246,13 +374,10 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
                 for i in range(a, a + n):
                     for k in range(k_):
                         q[i, k] = q[i, k] + cohesion[i, 0] * (means[k] - q[i, k])
+                        cm_next[k] += q[i, k] * cm_weight[i, k]
             for k in range(k_):
-                cm[k] = 0.0
-            for i in range(n_):
-                for k in range(k_):
-                    cm[k] += q[i, k] * cm_weight[i, k]
-            for k in range(k_):
-                cm[k] = cm[k] / wsum[k]
+                cm[k] = cm_next[k] / wsum[k]
+        if rounds > 0:                             # the last round's concession
             for i in range(n_):
                 for k in range(k_):
                     q[i, k] = q[i, k] + concession[i, k] * (cm[k] - q[i, k])

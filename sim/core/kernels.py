@@ -108,6 +108,50 @@ def persuade(x, b, lam, mass, wsum, omega_max: float, kappa: float):
     return (1.0 - lam) * x + lam * ((1.0 - omega) * b + omega * ybar)
 
 
+def persuasion_weights(base, relay, ind: float, lobby, align, target, qsk):
+    """Each source's message weight for a state of group g on issue k, (B,G,O,K):
+    (base_o + ind * relay_o * align_go + lobby_o * target_go) * qsk_ok.
+
+    ``base``, ``relay``, ``lobby`` (B,O) per-row exposures (public + room, public, corridor budget); ``align``,
+    ``target`` (G,O) bloc alignment (the allied-delegation channel, Böhmelt et al. 2014) and the lobbying share per
+    delegation of the bloc (sim.lobbying.allocation); ``qsk`` (O,K) credibility x focus.
+    """
+    w = base[:, None, :] + ind * relay[:, None, :] * align[None] + lobby[:, None, :] * target[None]
+    return w[..., None] * qsk[None, None]
+
+
+def joint_sums(w, y, coalition, n_coalitions: int, centre, group, eps):
+    """Message mass and weighted sum (B,N,K) of coalitions heard as one joint position each.
+
+    ``w`` (B,G,O,K) weights (zero for organisations not speaking jointly); coalition c's joint position is
+    Y_gck = sum_{o in c} w y / sum_{o in c} w, heard by a state of group g when |Y - centre| < eps_k, with mass
+    sum_{o in c} w (Junk 2019: a diverse coalition counts as one credible voice).
+    """
+    b_, g_, _, k_ = w.shape
+    mass_c, sum_c = np.zeros((b_, g_, n_coalitions, k_)), np.zeros((b_, g_, n_coalitions, k_))
+    for c in range(n_coalitions):
+        m = coalition == c
+        mass_c[:, :, c] = w[:, :, m].sum(axis=2)
+        sum_c[:, :, c] = (w[:, :, m] * y[m]).sum(axis=2)
+    mass_i, sum_i = mass_c[:, group], sum_c[:, group]                                   # (B,N,C,K)
+    pos = sum_i / np.where(mass_i > 0, mass_i, 1.0)
+    inside = (mass_i > 0) & (np.abs(pos - centre[:, :, None, :]) < eps)
+    return (mass_i * inside).sum(axis=2), (sum_i * inside).sum(axis=2)
+
+
+def anchor_update(anchor, b, lam, mass, wsum, omega_max: float, kappa: float, mu: float):
+    """The delegation's anchor after a session: a <- clip(a + mu * lambda * Omega * (ybar - b), 0, 100).
+
+    The stakeholder-induced part of the session's move, lambda Omega (ybar - b), stays with share ``mu`` (time-
+    varying prejudice: Friedkin & Johnsen 2011; information received changes the delegation's beliefs: Austen-Smith
+    1993); concessions in the informals do not move the anchor. mu = 0 is the fixed-anchor Friedkin-Johnsen model.
+    """
+    omega = omega_max * -np.expm1(-mass / kappa)
+    positive = mass > 0
+    ybar = np.where(positive, wsum / np.where(positive, mass, 1.0), b)
+    return np.clip(anchor + mu * (lam * omega * (ybar - b)), 0.0, 100.0)
+
+
 def chair_draft(d, p, cm_weight, eta: float, omega, ybar, zeta: float, blockers):
     """d <- (1-eta) d + eta [(1-omega) CM(p) + omega ybar_chair] + zeta * pull towards likely blockers.
 
