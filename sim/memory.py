@@ -29,7 +29,7 @@ BOOL = 1
 N_TYPES = 6                 # organisation types: leave-one-type-out adds one variant per type
 TABLE_COLUMNS = 40          # columns of the results table besides the per-provision and per-region ones
 POSITION_COPIES = 6         # x, p and the session's temporaries (p0, informal b, persuaded p1, gathers)
-OVERHEAD = 1.25             # interpreter, libraries and allocator slack on top of the arrays
+OVERHEAD = 1.6              # allocator slack and the engine's smaller arrays, fitted to measured peaks
 BASE_BYTES = 400 * 2**20    # Python, numpy, numba, pandas, matplotlib loaded
 
 
