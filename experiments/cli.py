@@ -18,9 +18,50 @@ status 2, before anything is written.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
-USAGE_EXIT = 2
+from sim.errors import FAILURE_EXIT, USAGE_EXIT, ConfigError, OutputError, nearest
+
+
+class UsageError(Exception):
+    """A command line that argparse refuses (unknown option, bad number): one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``plenary: error: ...``) instead of usage + exit, and a did-you-mean."""
+
+    def error(self, message: str):
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            found = nearest(m[1], re.findall(r"'([^']*)'", m[2]))
+            message += f"; did you mean {found[0]!r}?" if found else ""
+        m = re.search(r"unrecognized arguments: (\S+)", message)
+        if m:
+            found = nearest(m[1].split("=")[0], _option_strings(self))
+            message += f"; did you mean {found[0]!r}?" if found else ""
+        raise UsageError(f"{message} (see plenary {self.prog.split(' ', 1)[-1] if ' ' in self.prog else ''} --help)"
+                         .replace("plenary  --help", "plenary --help"))
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    names = [s for a in parser._actions for s in a.option_strings]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names += _option_strings(sub)
+    return sorted(set(names))
+
+
+def positive(value: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (allowed: a whole number >= 1)") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is too small (allowed: a whole number >= 1)")
+    return number
 
 
 def _explain(exc: BaseException) -> str:
@@ -31,9 +72,15 @@ def _explain(exc: BaseException) -> str:
         parts.append("available: " + ", ".join(ln.strip() for ln in text.split("Available options")[1].splitlines()[1:]
                                               if ln.startswith("\t") and not ln.strip().startswith("provider")))
     cause = exc.__cause__ or exc.__context__
-    if cause is not None and str(cause).strip():
-        parts.append(str(cause).strip().splitlines()[0])
-    return "; ".join(p for p in parts if p)
+    while cause is not None:
+        key = re.sub(r"\[(\w+)\]", r".\1", getattr(cause, "full_key", None) or "") or None   # a[0] -> a.0
+        first = (str(cause).strip().splitlines() or [""])[0]
+        if first and "$VALUE" not in first:
+            parts.append(f"{key}: {first}" if key and key not in first else first)
+        if key:                                   # the part that names the key: enough
+            break
+        cause = cause.__cause__ or cause.__context__
+    return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
 def _compile_notice() -> None:
@@ -55,11 +102,17 @@ def _compile_notice() -> None:
 def _run(args) -> int:
     from experiments.config import load
 
-    cfg = load(args.overrides)
+    overrides = list(args.overrides) + ([f"replicates={args.replicates}"] if args.replicates else [])
+    cfg = load(overrides)
     if args.cfg:                                       # the composed, validated config; nothing is run
         from omegaconf import OmegaConf
 
         print(OmegaConf.to_yaml(OmegaConf.structured(cfg)), end="")
+        return 0
+    from experiments.run import check
+
+    if args.dry_run:
+        print(f"plenary run --dry-run: {check(cfg)}")
         return 0
     _compile_notice()
     from experiments.run import run
@@ -113,9 +166,21 @@ def _report(args) -> int:
     return 0
 
 
+def _check_out(out) -> None:
+    """Before any work: ``--out`` (a folder, or a file for calibrate) must be writable (ConfigError, exit 2)."""
+    if out:
+        from pathlib import Path
+
+        from sim import io
+
+        path = Path(out)
+        io.check_writable(path.parent if path.suffix else path, "--out")
+
+
 def _compare(args) -> int:
     from experiments.compare import compare
 
+    _check_out(args.out)
     compare(args.file, args.out, args.decide_python)
     return 0
 
@@ -124,6 +189,7 @@ def _validate(args) -> int:
     from experiments.config import load
     from experiments.validate import validate
 
+    _check_out(args.out)
     _, found = validate(load(args.overrides), args.replicates, args.out)
     return 0 if all(t.passed for t in found) else 1
 
@@ -132,6 +198,7 @@ def _calibrate(args) -> int:
     from experiments.calibrate import calibrate
     from experiments.config import load
 
+    _check_out(args.out)
     cfg = load(args.overrides)
     _compile_notice()
     calibrate(cfg, args.parameters, args.budget, args.name, args.install, args.resume, args.engine, args.cores,
@@ -143,6 +210,7 @@ def _sensitivity(args) -> int:
     from experiments.config import load
     from experiments.sensitivity import sensitivity, sobol
 
+    _check_out(args.out)
     cfg = load(args.overrides)
     if args.method == "sobol":
         sobol(cfg, args.budget, [f for f in (args.factors or "").split(",") if f], args.replicates, args.out)
@@ -173,19 +241,22 @@ def _dashboard(args) -> int:
 def _study(sub, name: str, help_: str, replicates: int, out: str, overrides_help: str = "Hydra overrides"):
     """A subcommand that runs the scenario R times and writes into a folder: --replicates, --out, overrides."""
     p = sub.add_parser(name, help=help_)
-    p.add_argument("--replicates", type=int, default=replicates, help=f"replicates (default {replicates})")
+    p.add_argument("--replicates", type=positive, default=replicates, help=f"replicates (default {replicates})")
     p.add_argument("--out", default=None, help=f"output (default: {out})")
     p.add_argument("overrides", nargs="*", help=overrides_help)
     return p
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
+    parser = Parser(prog="plenary", description="Simulate treaty negotiations and the stakeholder "
                                      "participation rules that shape them.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run a scenario (default: the AHC cybercrime negotiation) and chart it",
                            description="Hydra overrides: group=option (rules=open_door) or key=value (seed=7, "
                            "replicates=200, rules.informal_share=0.8, params.susceptibility=0.5).")
+    p_run.add_argument("--replicates", type=positive, default=None, help="replicates (same as replicates=N)")
+    p_run.add_argument("--dry-run", action="store_true", help="check the config, data, memory estimate and run "
+                       "folder; run and write nothing")
     p_run.add_argument("--cfg", action="store_true", help="print the composed, validated config and stop")
     p_run.add_argument("--format", action="append", choices=("parquet", "csv"), default=["parquet"],
                        help="table formats to write (repeatable; parquet always; csv beside it)")
@@ -250,38 +321,64 @@ def build_parser() -> argparse.ArgumentParser:
     p_sen = _study(sub, "sensitivity", "Morris screening (or Sobol indices) of the behavioural parameters (SALib)",
                    16, "outputs/sensitivity")
     p_sen.add_argument("--method", choices=("morris", "sobol"), default="morris", help="screening (default) or Sobol")
-    p_sen.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
-    p_sen.add_argument("--budget", type=int, default=None, help="Sobol: base sample size N, a power of two "
+    p_sen.add_argument("--trajectories", type=positive, default=10, help="Morris trajectories (default 10)")
+    p_sen.add_argument("--budget", type=positive, default=None, help="Sobol: base sample size N, a power of two "
                        "(evaluations = N x (factors + 2)); required")
     p_sen.add_argument("--factors", default=None, help="Sobol: comma list of parameters, e.g. "
                        "stakeholder_weight_max,saturation,confidence_political")
     p_sen.set_defaults(handler=_sensitivity)
     p_dash = sub.add_parser("dashboard", help="the live workshop dashboard (Mesa SolaraViz), offline, localhost")
     p_dash.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p_dash.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p_dash.add_argument("--port", type=positive, default=8765, help="port (default 8765)")
     p_dash.set_defaults(handler=_dashboard)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    # imported here, after parsing, so that --help stays quick; charts are files here (notebooks keep inline)
-    import matplotlib
+def _message(exc: BaseException) -> tuple[str, int] | None:
+    """The one-line message and exit status of an error a user can act on, or None for a bug (traceback)."""
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.config import ConfigError
+    if isinstance(exc, (ConfigError, UsageError)):
+        return str(exc), USAGE_EXIT
+    if isinstance(exc, (HydraException, OmegaConfBaseException)):
+        return _explain(exc), USAGE_EXIT
+    if isinstance(exc, FileExistsError):
+        return f"{exc} (allowed: a run_dir that does not exist yet)", USAGE_EXIT
+    if isinstance(exc, OutputError):
+        return str(exc), FAILURE_EXIT
+    from sim.io import is_write_failure
 
-    matplotlib.use("Agg")
+    if is_write_failure(exc):
+        where = f" {exc.filename}" if exc.filename else ""
+        return (f"could not write{where}: {exc.strerror or exc} (allowed: free space or write permission, then "
+                f"run again)", FAILURE_EXIT)
+    if isinstance(exc, MemoryError):
+        return ("out of memory (allowed: a smaller run: fewer replicates, a smaller chunk_size or scenario, or "
+                "memory_budget_gb below what the machine has)", FAILURE_EXIT)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``plenary`` command. Bad input: one line ``plenary: error: ...`` on stderr and exit status 2; a
+    failure during work (a write failed): exit status 1; never a traceback for either."""
     try:
+        args = build_parser().parse_args(argv)
+        import matplotlib  # after parsing, so that --help stays quick; charts are files here
+
+        matplotlib.use("Agg")
+        if getattr(args, "overrides", None):
+            from experiments.checks import check_overrides
+
+            check_overrides(args.overrides)
         return args.handler(args)
-    except ConfigError as exc:
-        print(f"plenary: error: {exc}", file=sys.stderr)
-    except (HydraException, OmegaConfBaseException) as exc:
-        print(f"plenary: error: {_explain(exc)}", file=sys.stderr)
-    except FileExistsError as exc:
-        print(f"plenary: error: {exc} (allowed: a run_dir that does not exist yet)", file=sys.stderr)
-    return USAGE_EXIT
+    except Exception as exc:
+        found = _message(exc)
+        if found is None:
+            raise
+        text, status = found
+        print(f"plenary: error: {' '.join(text.split())}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ Writes into ``SWEEP_DIR/report/`` (or ``--out``):
   seeds and the version: ``heatmap_influence`` (two levers), ``dose_response_<lever>`` (numeric levers, interval
   ribbons), ``forest_influence_by_type`` (organisation types x rule), ``accredited_mix`` (by procedure) and
   ``trajectories`` (the text per provision for chosen cells).
-A chart the sweep cannot support (e.g. a heatmap with one lever) is skipped, and the reason printed.
+A chart the sweep cannot support (e.g. a heatmap with one lever) is skipped, and the reason printed. Every file is
+written to a temporary sibling and renamed into place (``sim.io.write_atomic``): a kill at any moment leaves each
+file either complete or absent, and the next report removes the dead process's temporaries.
 """
 
 from __future__ import annotations
@@ -108,8 +110,7 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
     rep = Report(Path(sweep_dir))
     t, levers = rep.table, rep.levers
     chosen = _select_cells(rep, list(trajectories))        # validate before writing anything
-    dest = Path(out) if out else rep.folder / "report"
-    dest.mkdir(parents=True, exist_ok=True)
+    dest = io.prepare_folder(Path(out) if out else rep.folder / "report", "--out")   # writable, stale temps removed
     written, skipped = [], []
     outcomes = [c for c in [MAIN, "protocol_influence_all", "as_is_influence_all", "influence_vs_as_is",
                             "access_position", "accredited", "rights_share", "speaking_minutes", "distance_to_compromise",

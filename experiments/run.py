@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from sim import io, metrics, plotting
+from sim import io, memory, metrics, plotting
 from sim.config import RunConfig
 from sim.engine import Schedule
 from sim.plotting import text_trajectory
@@ -96,25 +96,50 @@ def summarise(results: RunResults, cfg: RunConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check(cfg: RunConfig) -> str:
+    """Everything a run checks before work, without running or writing anything: the world and the rules'
+    schedules build, the memory estimate fits the budget, the run folder is new and writable. Returns a summary."""
+    world = build_world(cfg.scenario, cfg.seed)
+    Schedule.resolve(world, cfg.rules, cfg.params)
+    folder = run_folder(cfg)
+    if folder.exists():
+        raise FileExistsError(f"{folder} already exists")
+    io.check_writable(folder.parent, "run_dir")
+    est = memory.check(cfg, world.n_states)
+    return (f"valid: {world.n_states} states, {world.n_orgs} organisations, {world.n_issues} provisions, "
+            f"{world.n_sessions} sessions; {cfg.replicates} replicates x "
+            f"{memory.n_variants(cfg.variants, cfg.attribution)} variants; memory about {memory.gib(est.total)} of "
+            f"{memory.gib(memory.budget_bytes(cfg))}; would write {folder}")
+
+
+def run_folder(cfg: RunConfig) -> Path:
+    return Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+
+
 def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",)) -> Path:
     """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet (and results.csv if
-    ``formats`` asks for it), summary.md and the charts."""
+    ``formats`` asks for it), summary.md and the charts.
+
+    The folder is made (as a temporary sibling) before the work starts, so an unwritable run_dir is refused
+    before any work; it is renamed into place only when every file is written.
+    """
     world = build_world(cfg.scenario, cfg.seed)
     Schedule.resolve(world, cfg.rules, cfg.params)          # validate schedules before any work or output
-    folder = Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
-    started = time.perf_counter()
-    print(f"running {cfg.replicates} replicates with their {cfg.variants.replace('_', ' ')} counterfactuals ...",
-          file=sys.stderr, flush=True)
-    if cfg.posterior.draws:                                  # parameter uncertainty (sim/posterior.py)
-        from sim.posterior import run_with_posterior
+    folder = run_folder(cfg)
+    with io.atomic_dir(folder, "run_dir") as tmp:
+        started = time.perf_counter()
+        print(f"running {cfg.replicates} replicates with their {cfg.variants.replace('_', ' ')} counterfactuals ...",
+              file=sys.stderr, flush=True)
+        if cfg.posterior.draws:                              # parameter uncertainty (sim/posterior.py)
+            from sim.posterior import run_with_posterior
 
-        results, over_posterior = run_with_posterior(world, cfg)
-    else:
-        results, over_posterior = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates),
-                                                 cfg.variants, cfg.chunk_size, cfg.attribution), ""
-    elapsed = time.perf_counter() - started
-    summary = summarise(results, cfg) + over_posterior
-    with io.atomic_dir(folder) as tmp:
+            results, over_posterior = run_with_posterior(world, cfg)
+        else:
+            results, over_posterior = run_replicates(world, cfg.params, cfg.rules, cfg.seed,
+                                                     np.arange(cfg.replicates), cfg.variants, cfg.chunk_size,
+                                                     cfg.attribution), ""
+        elapsed = time.perf_counter() - started
+        summary = summarise(results, cfg) + over_posterior
         (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
         results.table.to_parquet(tmp / "results.parquet", index=False)
         if "csv" in formats:

@@ -70,7 +70,7 @@ from .ledger import CELL_DONE, finished
 
 __all__ = ["Cell", "Plan", "SweepOutcome", "cell_id", "combine", "finished", "plan", "run_cell", "run_one", "sweep",
            "verify"]
-NOT_RESULTS = ("run_dir", "chunk_size", "sweep", "engine", "dask")   # keys that do not change a cell's results
+NOT_RESULTS = ("run_dir", "chunk_size", "sweep", "engine", "dask", "memory_budget_gb")   # not a cell's results
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 

@@ -11,16 +11,13 @@ are generated from here and cannot drift from the code.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from sim.errors import ConfigError, nearest
 
-class ConfigError(ValueError):
-    """A configuration value that is not allowed. The message names the key and what is allowed."""
-
-    def __init__(self, key: str, problem: str, allowed: str):
-        self.key, self.problem, self.allowed = key, problem, allowed
-        super().__init__(f"{key}: {problem} (allowed: {allowed})")
+# ConfigError lives in sim.errors; importing it from here keeps working.
 
 
 def _p(default: float, bounds: tuple[float, float], plausible: tuple[float, float], source: str, doc: str):
@@ -41,7 +38,8 @@ def check_number(key: str, value: Any, lo: float, hi: float) -> float:
 def check_choice(key: str, value: Any, choices: list[str] | tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``; raise ConfigError naming them otherwise."""
     if value not in choices:
-        raise ConfigError(key, f"unknown value {value!r}", " | ".join(choices))
+        found = nearest(str(value), choices)
+        raise ConfigError(key, f"unknown value {value!r}", " | ".join(choices), found[0] if found else None)
     return value
 
 
@@ -222,8 +220,21 @@ class Rules:
     document_access: str = "public"
 
     def __post_init__(self) -> None:
+        from sim.schema import flag, name_in
+
+        if isinstance(self.accreditation, str):          # rules.accreditation=veto: a value for a group
+            found = nearest(self.accreditation, ACCREDITATION_PROCEDURES)
+            raise ConfigError("rules.accreditation", f"{self.accreditation!r} is one value, but accreditation is a "
+                              "group of settings", "rules.accreditation.procedure=" + " | ".join(
+                                  ACCREDITATION_PROCEDURES), f"rules.accreditation.procedure={found[0]}" if found else
+                              None)
         if isinstance(self.accreditation, dict):
+            for key in self.accreditation:
+                name_in("rules.accreditation", key, [f.name for f in fields(AccreditationRule)])
             self.accreditation = AccreditationRule(**self.accreditation)
+        flag("rules.accreditation.veto_applies_to_ecosoc", self.accreditation.veto_applies_to_ecosoc)
+        for key in ("written_submissions", "intersessional"):
+            flag(f"rules.{key}", getattr(self, key))
         check_choice("rules.accreditation.procedure", self.accreditation.procedure, ACCREDITATION_PROCEDURES)
         check_choice("rules.accreditation.majority", self.accreditation.majority, MAJORITIES)
         check_choice("rules.speaking", self.speaking, SPEAKING_ALLOCATIONS)
@@ -235,7 +246,7 @@ class Rules:
             if not items:
                 raise ConfigError(f"rules.{key}", "is an empty list", f"a number in [{lo}, {hi}] or one per session")
             for j, v in enumerate(items):
-                check_number(f"rules.{key}" + (f"[{j}]" if len(items) > 1 else ""), v, lo, hi)
+                check_number(f"rules.{key}" + (f".{j}" if len(items) > 1 else ""), v, lo, hi)
 
     def schedule(self, key: str, n_sessions: int) -> list[float]:
         """The per-session values of schedule ``key``, checking the list length against the scenario."""
@@ -451,6 +462,7 @@ class CospSpec:
 
     def __post_init__(self) -> None:
         from sim.enums import OrgType
+        from sim.schema import num
 
         check_number("cosp.informal_share", self.informal_share, 0, 1)
         check_choice("cosp.informals", self.informals, INFORMALS)
@@ -470,6 +482,17 @@ class CospSpec:
                                   "one entry for each of " + " | ".join(sorted(known)))
             for name, value in getattr(self, key).items():
                 check_number(f"cosp.{key}.{name}", value, 0, 100)
+        num("cosp.sessions", self.sessions, 1, 50, integer=True)
+        num("cosp.protocol_sessions", self.protocol_sessions, 2, 50, integer=True)
+        num("cosp.speaking_minutes", self.speaking_minutes, 0, 600)
+        num("cosp.statement_minutes", self.statement_minutes, 0.5, 60)
+        num("cosp.session_minutes", self.session_minutes, above=0)
+        for key in ("open_position", "limited_position", "opposed_position"):
+            num(f"cosp.{key}", getattr(self, key), 0, 100)
+        for key in ("position_sd", "camp_shock_sd", "org_position_sd"):
+            num(f"cosp.{key}", getattr(self, key), 0)
+        for key in ("salience_open", "salience_limited", "salience_opposed"):
+            num(f"cosp.{key}", getattr(self, key), 0, 1)
 
 
 @dataclass
@@ -501,12 +524,23 @@ class RunConfig:
     engine: str = "hydra"        # plenary sweep: hydra (the hydra/launcher: basic, joblib, submitit) | dask
     dask: DaskSpec = field(default_factory=DaskSpec)
 
+    memory_budget_gb: Any = None   # refuse a run whose memory estimate exceeds this (default: half the machine's)
+
     def __post_init__(self) -> None:
+        from sim import memory
+        from sim.schema import check_scenario, num
+
         check_number("posterior.draws", self.posterior.draws, 0, 10**5)
         check_choice("chain", self.chain, CHAINS)
-        check_number("seed", self.seed, 0, 2**63 - 1)
-        check_number("replicates", self.replicates, 1, 10**7)
-        check_number("chunk_size", self.chunk_size, 1, 10**6)
+        num("seed", self.seed, 0, 2**63 - 1, integer=True)
+        num("replicates", self.replicates, 1, 10**7, integer=True)
+        num("chunk_size", self.chunk_size, 1, 10**6, integer=True)
         check_choice("variants", self.variants, VARIANT_SETS)
         check_choice("attribution", self.attribution, ATTRIBUTIONS)
         check_choice("engine", self.engine, ENGINES)
+        if self.run_dir is not None and (not isinstance(self.run_dir, (str, os.PathLike)) or not str(self.run_dir).strip()):
+            raise ConfigError("run_dir", f"{self.run_dir!r} is not a folder name", "a path, or null for the default")
+        if self.memory_budget_gb is not None:
+            num("memory_budget_gb", self.memory_budget_gb, above=0)
+        check_scenario(self.scenario)
+        memory.check(self)           # before any work: refuse a run that would exceed the memory budget

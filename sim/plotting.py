@@ -130,19 +130,26 @@ def _negligible_note(ax, values, min_span: float | None) -> None:
 
 
 def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
-    """Write ``name`` as PNG (300 dpi), SVG and PDF plus ``name.caption.txt``; returns the paths."""
+    """Write ``name`` as PNG (300 dpi), SVG and PDF plus ``name.caption.txt``; returns the paths.
+
+    Each file is written to a temporary sibling and renamed into place (sim.io.write_atomic), so a kill or a full
+    disk never leaves a truncated chart under its final name.
+    """
     from pathlib import Path
 
+    from sim import io
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for ext in SAVE_FORMATS:
-        path = folder / f"{name}.{ext}"
-        fig.savefig(path, bbox_inches="tight", dpi=300, metadata={"Creator": "plenary"} if ext != "pdf" else None)
-        paths.append(path)
-    (folder / f"{name}.caption.txt").write_text(" ".join(caption.split()) + "\n")   # one paragraph, unwrapped
-    plt.close(fig)
-    return paths
+    try:
+        for ext in SAVE_FORMATS:
+            meta = {"Creator": "plenary"} if ext != "pdf" else None
+            paths.append(io.write_atomic(folder / f"{name}.{ext}", lambda tmp, ext=ext, meta=meta: fig.savefig(
+                tmp, format=ext, bbox_inches="tight", dpi=300, metadata=meta)))
+        paths.append(io.write_text_atomic(folder / f"{name}.caption.txt", " ".join(caption.split()) + "\n"))
+    finally:
+        plt.close(fig)
+    return paths[:len(SAVE_FORMATS)]
 
 
 def _note(fig, text: str) -> None:

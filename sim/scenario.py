@@ -15,19 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import ConfigError, ScenarioConfig
+from sim.config import ScenarioConfig
 from sim.core.seeds import Purpose, stream
 from sim.decision import no_treaty_loss
 from sim.enums import OrgType, SessionKind, Stance, Vote
+from sim.errors import ConfigError, DataError
+from sim.schema import check_against_states, check_scenario
+
+__all__ = ["ConfigError", "DataError", "World", "build_world", "read_states", "resolve_data_file"]
 
 STATE_COLUMNS = ("iso2", "name", "un_regional_group", "eu_member", "budapest_status", "res74_247_vote",
                  "res74_247_cosponsor")
 VOTE_CODES = {"yes": Vote.YES, "no": Vote.NO, "abstain": Vote.ABSTAIN, "not_recorded": Vote.NOT_RECORDED}
 BUDAPEST = ("party", "signatory", "invited", "none")
-
-
-class DataError(ConfigError):
-    """A data file that cannot be used; the message names the file, the row or column, and what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,15 @@ def resolve_data_file(name: str) -> Path:
 
 def read_states(path: Path) -> list[dict[str, str]]:
     """Read and check the state table: required columns, allowed codes, unique ISO codes."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in STATE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(f"{path.name}", f"missing column {missing[0]!r}", "columns " + ", ".join(STATE_COLUMNS))
-        rows = list(reader)
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in STATE_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"{path.name}", f"missing column {missing[0]!r}", "columns " + ", ".join(STATE_COLUMNS))
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(str(path), f"cannot be read ({exc})", "a readable UTF-8 CSV file") from None
     checks = {"res74_247_vote": tuple(VOTE_CODES), "budapest_status": BUDAPEST, "eu_member": ("0", "1"),
               "res74_247_cosponsor": ("0", "1")}
     for line, row in enumerate(rows, start=2):
@@ -173,32 +176,6 @@ def _assign_blocs(sc: ScenarioConfig, rows) -> np.ndarray:
     return bloc
 
 
-def _check_scenario(sc: ScenarioConfig) -> None:
-    k = len(sc.issues)
-    if k == 0 or not sc.sessions or not sc.blocs:
-        raise ConfigError("scenario", "needs issues, blocs and sessions", "non-empty lists")
-    for b in sc.blocs:
-        if len(b.salience) != k:
-            raise ConfigError(f"scenario.blocs.{b.key}.salience", f"has {len(b.salience)} values", f"{k}, one per issue")
-    keys = [i.key for i in sc.issues]
-    for key in sc.treaty.reservable:
-        if key not in keys:
-            raise ConfigError("scenario.treaty.reservable", f"unknown provision {key!r}", " | ".join(keys))
-    if not 1 <= sc.treaty.eif_ratifications <= 10_000 or sc.treaty.eif_delay_days < 0 or sc.treaty.quarters < 1:
-        raise ConfigError("scenario.treaty", "eif_ratifications, eif_delay_days or quarters out of range",
-                          "eif_ratifications >= 1, eif_delay_days >= 0, quarters >= 1")
-    for name, t in sc.organisations.types.items():
-        if name not in [o.key for o in OrgType]:
-            raise ConfigError("scenario.organisations.types", f"unknown type {name!r}", " | ".join(o.key for o in OrgType))
-        for what in ("ideal", "focus"):
-            if len(getattr(t, what)) != k:
-                raise ConfigError(f"scenario.organisations.types.{name}.{what}", "wrong length", f"{k}, one per issue")
-    kinds = [s.kind for s in sc.sessions]
-    for kind in kinds:
-        if kind not in [s.name.lower() for s in SessionKind]:
-            raise ConfigError("scenario.sessions.kind", f"unknown kind {kind!r}", "substantive | concluding | resumed")
-
-
 def _organisations(sc: ScenarioConfig, seed: int, technical: np.ndarray) -> dict[str, np.ndarray]:
     """Draw the organisation population once per root seed (fixed across replicates, so 'organisation o' means the
     same actor in every replicate and every counterfactual)."""
@@ -238,8 +215,10 @@ def _coalitions(spec, org_type: np.ndarray, rng) -> tuple[np.ndarray, tuple[str,
 
 def build_world(sc: ScenarioConfig, seed: int) -> World:
     """Build the static arrays of scenario ``sc``; the organisation population depends on the root ``seed``."""
-    _check_scenario(sc)
-    rows = read_states(resolve_data_file(sc.states_file))
+    check_scenario(sc)
+    path = resolve_data_file(sc.states_file)
+    rows = read_states(path)
+    check_against_states(sc, rows, rows[0].keys())
     m = sc.state_mapping
     bloc = _assign_blocs(sc, rows)
     order = np.argsort(bloc, kind="stable")
