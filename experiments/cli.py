@@ -67,6 +67,10 @@ def positive(value: str) -> int:
 def _explain(exc: BaseException) -> str:
     """One line from a Hydra/OmegaConf error and its cause (the part that names the key)."""
     parts = [str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__]
+    override = getattr(exc, "override", None)             # hydra.errors.OverrideParseException
+    if isinstance(override, str):
+        parts.insert(0, f"cannot read the override {override!r} (allowed: key=value; quote a value with spaces or "
+                        "brackets, e.g. key='a (b)')")
     text = str(exc)
     if "Available options" in text:
         parts.append("available: " + ", ".join(ln.strip() for ln in text.split("Available options")[1].splitlines()[1:]
@@ -80,7 +84,7 @@ def _explain(exc: BaseException) -> str:
         if key:                                   # the part that names the key: enough
             break
         cause = cause.__cause__ or cause.__context__
-    return "; ".join(dict.fromkeys(p for p in parts if p))
+    return "; ".join(dict.fromkeys(p for p in parts if p and p != "None"))
 
 
 def _compile_notice() -> None:
@@ -312,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_cal.add_argument("--install", action="store_true", help="also replace the shipped default posterior")
     p_cal.add_argument("--resume", action="store_true", help="continue the interrupted fit --name")
     p_cal.add_argument("--engine", default="local", choices=("local", "dask"), help="local cores or a dask cluster")
-    p_cal.add_argument("--cores", type=int, default=1, help="processes (default 1: reproducible from the seed)")
+    p_cal.add_argument("--cores", type=positive, default=1, help="processes (default 1: reproducible from the seed)")
     p_cal.add_argument("--scheduler", default=None, help="dask: a scheduler address (default: a local cluster)")
     p_cal.add_argument("--out", default=None, help="folder of posteriors (default: configs/params/posterior)")
     p_cal.add_argument("--work", default=None, help="folder of fit histories (default: outputs/calibrate)")

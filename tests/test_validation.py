@@ -101,7 +101,7 @@ def test_an_unknown_launcher_is_refused_on_a_dry_sweep(tmp_path, capsys):
     (["validate", "--replicates", "0"], ["--replicates", ">= 1"]),
     (["validate", "--replicates", "many"], ["--replicates", "'many'"]),
     (["sensitivity", "--trajectories", "0"], ["--trajectories", ">= 1"]),
-    (["calibrate", "--replicates", "-4"], ["--replicates", ">= 1"]),
+    (["calibrate", "--cores", "0"], ["--cores", ">= 1"]),
     (["run", "--replicats", "3"], ["--replicats", "did you mean '--replicates'"]),
     (["rnu"], ["'rnu'", "did you mean 'run'"]),
     (["report"], ["sweep_dir"]),
