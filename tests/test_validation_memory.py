@@ -71,10 +71,13 @@ from sim.runner import run_replicates
 from sim.scenario import build_world
 from sim import memory
 cfg = load({over!r})
-tiny = load(["scenario.organisations.count=20"])
-# compile and warm every specialisation the measured run uses (same variants, chunk size) on a tiny world, so that
-# no compilation (hundreds of MB of LLVM) falls inside the measured growth when the numba cache is cold
-run_replicates(build_world(tiny.scenario, 1), cfg.params, cfg.rules, 1, np.arange(2), cfg.variants, cfg.chunk_size)
+import gc
+# compile and warm every kernel the measured run uses: the same config at one replicate (the engine picks some
+# kernels by size, so a tiny world would leave compilation, hundreds of MB of LLVM, inside the measured growth
+# when the numba cache is cold)
+one = load({over!r} + ["replicates=1"])
+run_replicates(build_world(one.scenario, 1), one.params, one.rules, 1, np.arange(1), one.variants, one.chunk_size)
+gc.collect()
 before = int(open("/proc/self/statm").read().split()[1]) * 4096
 w = build_world(cfg.scenario, cfg.seed)
 run_replicates(w, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants, cfg.chunk_size)
