@@ -128,7 +128,7 @@ def _state_mapping(m, p: str) -> None:
     num(f"{p}.noise_sd", m.noise_sd, 0)
     flag(f"{p}.eu_common_position", m.eu_common_position)
     if m.stance_open_below > m.stance_opposed_above:
-        raise ConfigError(f"{p}.stance_open_below", f"{m.stance_open_below} is above stance_opposed_above "
+        raise ConfigError(f"{p}.stance_open_below", f"{m.stance_open_below} is above {p}.stance_opposed_above "
                           f"{m.stance_opposed_above}", "stance_open_below <= stance_opposed_above")
     dem = m.democracy
     for name in dem:
@@ -147,8 +147,8 @@ def _state_mapping(m, p: str) -> None:
             num(f"{p}.no_treaty.{name}", no_treaty[name])
     num(f"{p}.vote_yes_above", m.vote_yes_above, 0, 100)
     if m.vote_no_below > m.vote_yes_above:
-        raise ConfigError(f"{p}.vote_no_below", f"{m.vote_no_below} is above vote_yes_above {m.vote_yes_above}",
-                          "vote_no_below <= vote_yes_above")
+        raise ConfigError(f"{p}.vote_no_below", f"{m.vote_no_below} is above {p}.vote_yes_above "
+                          f"{m.vote_yes_above}", "vote_no_below <= vote_yes_above")
     num(f"{p}.vote_no_below", m.vote_no_below, 0, 100)
     num(f"{p}.capability_default", m.capability_default, above=0)
     for iso, v in m.capability.items():

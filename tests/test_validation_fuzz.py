@@ -84,7 +84,7 @@ def named(err: str, key: str) -> bool:
     return key in err or ".".join(parts[-2:]) in err or (entry is not None and entry in err)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow,
                                                                          HealthCheck.function_scoped_fixture])
 @given(case=overrides())
 def test_every_generated_override_validates_or_exits_2_naming_the_key(case, tmp_path_factory, capsys):
