@@ -13,7 +13,7 @@ import numpy as np
 
 from sim import decision
 from sim.config import ConfigError, Params, Rules
-from sim.core import fast
+from sim.core import fast, informals
 from sim.core import kernels as kn
 from sim.core.pcg64 import fill_below
 from sim.core.seeds import Purpose, draw_normal, draw_uniform, state_words
@@ -261,7 +261,7 @@ class Negotiation:
         sel = slice(None) if every else rows
         p0, anchor = self.p[sel], self.anchor[sel]
         rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
-        b, informal = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
+        b, informal = informals.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
                                            self.concession, self.cm_weight_informal)
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
