@@ -173,6 +173,12 @@ class Params:
                                   "share of those present and voting a deletion needs (0.5: yes > no)")
     adoption_majority: float = _p(2 / 3, (0.5, 1), (2 / 3, 2 / 3), "[STD] GA res. 75/282 (two-thirds present and voting)",
                                   "share of those present and voting a whole-text vote needs")
+    chair_redline_share: float = _p(1.0, (0, 1), (0.5, 1), "[ASSUMP] the record: threats per provision from both "
+                                    "camps (dig.watch, sixth session 2023 and reconvened session 2024); the final "
+                                    "text above the compromise on scope, below it on the human-rights clause",
+                                    "beta: share of the chair's pull towards states whose red line on a provision "
+                                    "(provision_threshold) is crossed; the rest towards whole-text blockers (0 = "
+                                    "the whole-text pull alone)")
 
     def __post_init__(self) -> None:
         for f in fields(self):
