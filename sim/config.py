@@ -443,7 +443,8 @@ class CospSpec:
     speaking_minutes: float = 10.0       # stakeholder minutes per item in the open part
     statement_minutes: float = 3.0       # minutes per stakeholder statement
     sessions: int = 4                    # rounds of negotiation before the decision
-    session_minutes: float = 3600.0      # [ASSUMP] minutes per round (ten days of two three-hour meetings)
+    session_minutes: Any = None          # minutes per round; None: the scenario's median session (the AHC drafts the
+    #                                      COSP's rules of procedure in sessions of its own calendar)
     open_position: float = 85.0          # [ASSUMP] camp positions on the access scale
     limited_position: float = 50.0
     opposed_position: float = 15.0
@@ -492,7 +493,8 @@ class CospSpec:
         num("cosp.protocol_sessions", self.protocol_sessions, 2, 50, integer=True)
         num("cosp.speaking_minutes", self.speaking_minutes, 0, 600)
         num("cosp.statement_minutes", self.statement_minutes, 0.5, 60)
-        num("cosp.session_minutes", self.session_minutes, above=0)
+        if self.session_minutes is not None:
+            num("cosp.session_minutes", self.session_minutes, above=0)
         for key in ("open_position", "limited_position", "opposed_position"):
             num(f"cosp.{key}", getattr(self, key), 0, 100)
         for key in ("position_sd", "camp_shock_sd", "org_position_sd"):
