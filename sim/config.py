@@ -105,7 +105,7 @@ class Params:
     access_none: float = _p(0.4, (0, 1), (0.2, 0.6), "[ASSUMP] LITERATURE §8.2", "delta_doc, no documents")
     slot_cap: int = _p(64, (1, 10_000), (64, 64), "implementation", "most stakeholder statements per agenda item")
     # after adoption (MODEL.md §4 step 7; LITERATURE §8.3 step 7)
-    signature_threshold: float = _p(19.92, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
+    signature_threshold: float = _p(22.05, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
                                     "nu_sig: sign at the opening if the net gain over no treaty exceeds this (points)")
     signature_noise: float = _p(2.0, (0, 50), (1, 4), "[ASSUMP]", "sd of the state's idiosyncratic signing shock")
     proximity_gain: float = _p(2.0, (0, 50), (0, 4), "[ASSUMP] seed: proximity to existing frameworks",
@@ -114,7 +114,7 @@ class Params:
                                  "gain x share of states outside the signer's existing cooperation framework")
     within_influence: float = _p(0.3, (0, 1), (0, 0.6), "[ASSUMP] seed: influence from within",
                                  "share of the text's loss offset by shaping implementation and protocols from within")
-    ratify_base: float = _p(-4.60, (-10, 2), (-5, -3),
+    ratify_base: float = _p(-4.79, (-10, 2), (-5, -3),
                             "[STD form] Bernauer et al. 2010; calibrated: EIF as UNTOC/UNCAC",
                             "beta_0 of the quarterly cloglog ratification hazard")
     ratify_utility: float = _p(0.1, (-2, 2), (0, 0.3), "[ASSUMP] LITERATURE §8.3", "beta_1 per point of net gain")
@@ -173,7 +173,7 @@ class Params:
                                   "share of those present and voting a deletion needs (0.5: yes > no)")
     adoption_majority: float = _p(2 / 3, (0.5, 1), (2 / 3, 2 / 3), "[STD] GA res. 75/282 (two-thirds present and voting)",
                                   "share of those present and voting a whole-text vote needs")
-    chair_redline_share: float = _p(1.0, (0, 1), (0.5, 1), "[ASSUMP] the record: threats per provision from both "
+    chair_redline_share: float = _p(0.75, (0, 1), (0.5, 1), "[ASSUMP] the record: threats per provision from both "
                                     "camps (dig.watch, sixth session 2023 and reconvened session 2024); the final "
                                     "text above the compromise on scope, below it on the human-rights clause",
                                     "beta: share of the chair's pull towards states whose red line on a provision "
