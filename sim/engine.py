@@ -310,7 +310,8 @@ class Negotiation:
         mass, wsum = self._chair_mass(rows, d, chair_exp)
         return decision.chair_draft(d, p, w.salience, self.u_reserve[rows], self.cm_weight, prm.chair_rate,
                                     prm.chair_stakeholder_max, prm.saturation, mass, wsum, prm.chair_blocker_pull,
-                                    prm.objection_threshold, prm.chair_estimate_noise)
+                                    prm.objection_threshold, prm.chair_estimate_noise, prm.provision_threshold,
+                                    prm.chair_redline_share)
 
     def _chair_reference(self, rows, p, x, chair_exp):
         """The numpy specification of _chair (decision.chair_draft_reference), kept for the tests."""
@@ -320,7 +321,8 @@ class Negotiation:
         return decision.chair_draft_reference(d, p, w.salience, self.u_reserve[rows], self.cm_weight, prm.chair_rate,
                                               prm.chair_stakeholder_max, prm.saturation, mass, wsum,
                                               prm.chair_blocker_pull, prm.objection_threshold,
-                                              prm.chair_estimate_noise)
+                                              prm.chair_estimate_noise, prm.provision_threshold,
+                                              prm.chair_redline_share)
 
     # ------------------------------------------------------------------------------------------ decision
     def _can_resume(self, t: int) -> bool:
@@ -333,7 +335,8 @@ class Negotiation:
         rep, resume = self.rep[rows], self._can_resume(t)
         u0 = self.u_reserve[rows] - (0.0 if resume else prm.deadline_cost)
         pkg = decision.package(self.d[rows], self.p[rows], w.salience, u0, self.cm_weight, prm.package_rounds,
-                               prm.package_step, prm.objection_threshold, prm.chair_estimate_noise)
+                               prm.package_step, prm.objection_threshold, prm.chair_estimate_noise,
+                               prm.provision_threshold, prm.chair_redline_share)
         self.package_move[rows] = np.abs(pkg - self.d[rows]).mean(axis=1)
         u = self.u_decide[rep, t]
         d, held, tally, text, still, mode, suspended = decision.decide(
