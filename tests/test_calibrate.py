@@ -21,8 +21,6 @@ from sim.scenario import build_world
 
 
 def test_priors_are_uniform_on_the_documented_plausible_ranges():
-    from scipy.stats import norm
-
     names = cal.uncertain_parameters()
     meta = {f.name: f.metadata for f in fields(Params)}
     assert "slot_cap" not in names and "access_public" not in names       # single-point ranges stay fixed
@@ -31,11 +29,11 @@ def test_priors_are_uniform_on_the_documented_plausible_ranges():
     for n in names:
         lo, hi = meta[n]["plausible"]
         width = (hi - lo) + (1 if isinstance(Params.__dataclass_fields__[n].default, int) else 0)
-        # theta = lo + width * F(z) with F the prior's own CDF: the q-quantile of z maps to lo + q * width
+        # u ~ U(0, 1) in the unit box and theta = lo + width * u: the q-quantile of u maps to lo + q * width
         for q in (0.01, 0.25, 0.5, 0.9):
-            z = norm.ppf(q)
-            assert dist[n].cdf(z) == pytest.approx(q)
-            assert cal.from_unbounded({n: z})[n] == pytest.approx(lo + q * width)
+            assert dist[n].cdf(q) == pytest.approx(q)
+            assert cal.from_unit({n: q})[n] == pytest.approx(lo + q * width)
+        assert cal.from_unit({n: 1.7})[n] == pytest.approx(lo + width)       # clipped to the box
 
 
 def test_integer_fields_take_whole_values_inside_their_range_and_admission_stays_ordered():
