@@ -115,3 +115,19 @@ def test_joblib_gives_the_basic_tables_bit_for_bit_over_posterior_draws(tmp_path
     out = _sweep([*GRID, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], tmp_path)
     assert out.line() == "0 reused, 4 run, 0 failed"
     pd.testing.assert_frame_equal(out.table, basic[0].table, check_exact=True)
+
+
+def test_the_report_gives_effects_over_the_posterior_beside_the_replicates(basic, tmp_path):
+    from experiments import report_posterior
+    from experiments.report import report
+
+    out, folder = basic
+    dest = report(folder, out=tmp_path / "report")
+    t = out.table
+    md = (dest / "effects_posterior.md").read_text()
+    assert "95% over the posterior" in md and "2 draws x 3 replicates" in md
+    eff = pd.read_csv(dest / "effects_posterior.csv")
+    assert set(eff["pairs"]) == {6}                                       # 2 draws x 3 replicates, paired
+    by_hand = report_posterior.pairwise(t, "influence_all")
+    on_disk = pd.read_csv(dest / "pairwise.csv", index_col="cell")
+    np.testing.assert_allclose(on_disk.to_numpy(), by_hand.loc[on_disk.index, on_disk.columns].to_numpy())
