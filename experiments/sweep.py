@@ -580,7 +580,8 @@ def _outcome(p, folder, cells, pending, done_before, table, bad, quarantined, in
         why = json.loads((folder / "failed" / f"{c.id}.json").read_text()).get("error", "?")
         print(f"  failed: {c.label}: {why}", file=sys.stderr)
     if unfinished:
-        where = " (may still be running)" if abandoned or interrupted else ""
+        where = (" (their SLURM jobs are gone)" if abandoned == launchers.LOST else
+                 " (may still be running)" if abandoned or interrupted else "")
         print(f"  not finished{where}: " + "; ".join(f"{c.id} {c.label}" for c in unfinished[:20])
               + (f"; and {len(unfinished) - 20} more" if len(unfinished) > 20 else ""), file=sys.stderr)
     if interrupted:
