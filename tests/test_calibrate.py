@@ -7,6 +7,7 @@ import json
 from dataclasses import fields
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from experiments import calibrate as cal
@@ -168,3 +169,19 @@ def test_identification_compares_posterior_and_prior_widths(tmp_path):
     assert table.loc["isolation_threshold", "prior_mean"] == 11.5
     assert table.loc["isolation_threshold", "prior_sd"] == pytest.approx(np.sqrt(323 / 12))
     assert table.loc["isolation_threshold", "sd_ratio"] == 0
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_posterior_on_one_core_two_processes_and_dask(tmp_path):
+    # the proposal-order sampler (experiments/abc_parts.py): proposal i of generation t has its own seed and the
+    # population is the first n acceptances in proposal order, whoever evaluates them
+    runs = {}
+    for label, kw in {"one": {}, "two": {"cores": 2}, "dask": {"engine": "dask", "cores": 2}}.items():
+        if label == "dask":
+            pytest.importorskip("distributed")
+        (tmp_path / label).mkdir()
+        history, _ = _toy(tmp_path / label, cal.Budget(12, 2, 2), **kw)
+        runs[label] = cal.posterior_table(history, ["signature_threshold"], Params())
+    for label in ("two", "dask"):
+        pd.testing.assert_frame_equal(runs[label], runs["one"], check_exact=True)
+    assert runs["one"]["signature_threshold"].nunique() > 1              # a real population, not one value
