@@ -126,7 +126,8 @@ def chair_draft(r: Replicate, p: np.ndarray, e: Exposure) -> np.ndarray:
     new = decision.chair_draft_reference(r.d[None], p[None], w.salience, neg.u_reserve[r.row][None], neg.cm_weight,
                                          prm.chair_rate, prm.chair_stakeholder_max, prm.saturation, mass[None],
                                          wsum[None], prm.chair_blocker_pull, prm.objection_threshold,
-                                         prm.chair_estimate_noise)
+                                         prm.chair_estimate_noise, prm.provision_threshold,
+                                         prm.chair_redline_share)
     return new[0]
 
 
