@@ -1,6 +1,8 @@
-"""A straightforward per-agent Mesa implementation of one session's state update (informals + persuasion), with
-agents looping in Python, as the baseline the batched core is measured against. tests/test_per_agent.py checks
-that it computes the same positions as the engine."""
+"""The NAIVE LOOPS baseline (a strawman, kept labelled as such): the engine's session step as a Mesa model whose
+agents keep their state in Python lists and loop over provisions x organisations with a brute-force window. A
+competent Mesa user would write benchmarks/mesa_agents.py or benchmarks/mesa_vectorised.py instead; the benchmark
+table (benchmarks/bench_mesa.py) shows all three, labelled. The exposures and the chair are those of
+benchmarks/mesa_common.py; tests/test_per_agent.py checks the step equals the engine's."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import math
 
 import mesa
 import numpy as np
+
+from benchmarks import mesa_common as mc
 
 
 class LoopingDelegation(mesa.Agent):
@@ -47,35 +51,39 @@ class LoopingDelegation(mesa.Agent):
 
 
 class LoopingSessionModel(mesa.Model):
-    """One session of the engine's row 0, re-done agent by agent."""
+    """One replicate's session t of the engine's row 0 (or any Replicate), re-done agent by agent in lists."""
 
-    def __init__(self, neg, t: int = 0):
+    def __init__(self, neg, t: int = 0, replicate: mc.Replicate | None = None):
         super().__init__(rng=0)
-        w = neg.world
-        public, room, _ = neg._exposures(np.array([0]), t)
-        phi = neg.schedule.informal_share[t]
-        ind = neg.params.indirect_channel * phi * (1.0 - neg.schedule.in_room)
-        base, relay, lobby = (public + room)[0], public[0], neg._lobbying(np.array([0]))[0]
+        r = mc.Replicate.take(neg, 0) if replicate is None else replicate
+        w, self.t, self.replicate = neg.world, t, r
         self.n_orgs, self.y, self.eps = w.n_orgs, w.y.tolist(), neg.eps.tolist()
-        raw = [[[(base[o] + ind * relay[o] * w.bloc_alignment[b, o] + lobby[o] * neg.lobby_target[b, o])
-                 * neg.qsk[o, k] for k in range(w.n_issues)] for o in range(w.n_orgs)] for b in range(len(w.bloc_keys))]
-        solo, joint = neg.solo_scale[0], neg.joint_scale[0]
-        self.weight = [[[v * solo[o] for v in row] for o, row in enumerate(rows)] for rows in raw]
-        self.joint = [[[v * joint[o] for v in row] for o, row in enumerate(rows)] for rows in raw]
         self.n_coal, self.eps_joint, self.mu = neg.n_named, neg.eps_joint.tolist(), neg.params.anchor_persistence
         self.members = [[o for o in range(w.n_orgs) if w.coalition[o] == c] for c in range(neg.n_named)]
         self.lam, self.omega_max, self.kappa = neg.lam.tolist(), neg.params.stakeholder_weight_max, neg.params.saturation
-        self.rounds = int(round(neg.params.informal_rounds_per_share * phi)) + int(neg.params.informal_rounds_base)
         self.cohesion, self.concession = neg.cohesion[:, 0].tolist(), neg.concession.tolist()
         self.cmw = neg.cm_weight_informal.tolist()
         for i in range(w.n_states):
             a = LoopingDelegation(self, i)
-            a.p, a.x, a.bloc = neg.p[0, i].tolist(), neg.anchor[0, i].tolist(), int(w.bloc[i])
+            a.p, a.x, a.bloc = r.p[i].tolist(), r.anchor[i].tolist(), int(w.bloc[i])
+
+    def _weights(self, e: mc.Exposure) -> None:
+        raw = mc.bloc_weights(self.replicate, e)                                   # (G,O,K)
+        solo, joint = self.replicate.solo, self.replicate.joint
+        self.weight = [[[v * solo[o] for v in row] for o, row in enumerate(rows)] for rows in raw.tolist()]
+        self.joint = [[[v * joint[o] for v in row] for o, row in enumerate(rows)] for rows in raw.tolist()]
 
     def step(self):
+        """Mesa's step: session ``self.t`` (fixed at construction)."""
+        self.session(self.t)
+
+    def session(self, t: int):
+        self.t = t
+        e = mc.exposures(self.replicate, self.t)
+        self._weights(e)
         states = sorted(self.agents, key=lambda a: a.index)
         k_ = len(states[0].p)
-        for _ in range(self.rounds):
+        for _ in range(self.replicate.rounds(self.t)):
             blocs = {}
             for a in states:
                 blocs.setdefault(a.bloc, []).append(a)
@@ -88,9 +96,13 @@ class LoopingSessionModel(mesa.Model):
             for a in states:
                 a.concede(cm, self.concession[a.index])
         self.agents.do("persuade", self)
+        self.replicate.d = mc.chair_draft(self.replicate, self.positions(), e)
 
     def positions(self) -> np.ndarray:
         return np.array([a.p for a in sorted(self.agents, key=lambda a: a.index)])
+
+    def anchors(self) -> np.ndarray:
+        return np.array([a.x for a in sorted(self.agents, key=lambda a: a.index)])
 
 
 class PerAgentRun(mesa.Model):

@@ -37,13 +37,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.fit_results import identification, posterior_table, predictive, write_mean_preset  # noqa: E402,F401
 from sim.config import ConfigError, Params, RunConfig
 from sim.runner import run_replicates
 from sim.scenario import build_world
 
 MAX_WEIGHT_RATIO = 20.0     # largest / smallest statistic weight in the distance
 ESS_WARNING = 0.1           # warn when the last generation's effective sample size is below this share
-BUDGETS = {"quick": (40, 3, 4), "default": (200, 6, 16)}     # population, generations, replicates per simulation
+BUDGETS = {"quick": (40, 3, 4), "default": (200, 5, 8)}     # population, generations, replicates per simulation
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,20 @@ def uncertain_parameters() -> list[str]:
     return [k for k, m in _meta().items() if m["plausible"][0] < m["plausible"][1]]
 
 
+#: the parameters a prior-predictive screen found to move the statistics (docs/FIT.md §3): ``--parameters screened``
+SCREENED = ("chair_blocker_pull", "chair_estimate_noise", "chair_rate", "confidence_political", "anchor_persistence",
+            "coalition_exponent", "objection_threshold", "package_step", "suspend_objectors", "deadline_cost",
+            "signature_threshold", "within_influence")
+
+
 def parse_parameters(text: str | None) -> list[str]:
-    """The parameters to fit: every uncertain one, or the comma list ``text`` (each checked, with a suggestion)."""
+    """The parameters to fit: every uncertain one, ``screened`` (:data:`SCREENED`), or the comma list ``text``
+    (each checked, with a suggestion)."""
     allowed = uncertain_parameters()
     if not text:
         return allowed
+    if text.strip() == "screened":
+        text = ",".join(SCREENED)
     names = [n.strip() for n in text.split(",") if n.strip()]
     for n in names:
         if n not in allowed:
@@ -98,20 +108,18 @@ def prior_ranges(names: list[str]) -> dict[str, tuple[float, float]]:
 
 
 def prior(names: list[str]):
-    """pyabc's prior: each parameter uniform on its plausible range, sampled as z ~ N(0, 1) with
-    theta = lo + (hi - lo) * Phi(z) (:func:`from_unbounded`). Uniform in theta exactly (Phi is the prior's own
-    CDF); ABC-SMC perturbs z, so no proposal falls outside the range, however many parameters there are, and the
-    prior's Gaussian tails keep the importance weights steadier than logistic ones did (docs/FIT.md)."""
+    """pyabc's prior: each parameter uniform on its plausible range, sampled as u ~ U(0, 1) with
+    theta = lo + (hi - lo) * u (:func:`from_unit`), and perturbed inside the box by
+    :class:`experiments.abc_parts.BoxKernel` (no proposal leaves the range however many parameters there are)."""
     import pyabc
 
-    return pyabc.Distribution(**{n: pyabc.RV("norm", 0.0, 1.0) for n in names})
+    return pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0) for n in names})
 
 
-def from_unbounded(values: dict[str, float]) -> dict[str, float]:
-    """theta per parameter from pyabc's unbounded coordinates z (see :func:`prior`)."""
+def from_unit(values: dict[str, float]) -> dict[str, float]:
+    """theta per parameter from its place u in the unit box (see :func:`prior`)."""
     ranges = prior_ranges(list(values))
-    return {k: lo + (hi - lo) * 0.5 * (1.0 + math.erf(float(z) / math.sqrt(2.0)))
-            for k, z in values.items() for lo, hi in [ranges[k]]}
+    return {k: lo + (hi - lo) * min(max(float(u), 0.0), 1.0) for k, u in values.items() for lo, hi in [ranges[k]]}
 
 
 def to_params(base: Params, values: dict[str, float]) -> Params:
@@ -127,49 +135,59 @@ def to_params(base: Params, values: dict[str, float]) -> Params:
 
 
 # ------------------------------------------------------------------------------------------------ the model
+_WORLDS: dict = {}          # per process: the world of each Simulator (keyed by its id), built once
+
+
 class Simulator:
     """The model as pyabc sees it: a parameter dict -> the summary statistics of ``replicates`` replicates."""
 
     def __init__(self, cfg: RunConfig, statistics: list[str], replicates: int):
-        self.cfg, self.statistics, self.replicates = cfg, statistics, replicates
-        self._world = None
+        import uuid
 
-    def __getstate__(self):
-        return {**self.__dict__, "_world": None}          # each worker builds the world once
+        self.cfg, self.statistics, self.replicates, self.key = cfg, statistics, replicates, uuid.uuid4().hex
 
     def __call__(self, parameter) -> dict[str, float]:
         from experiments.statistics import summary_statistics
 
-        if self._world is None:
-            self._world = build_world(self.cfg.scenario, self.cfg.seed)
-        seed = int(np.random.randint(0, 2**62))  # noqa: NPY002 (pyabc samples from the global generator)
-        params = to_params(self.cfg.params, from_unbounded(dict(parameter)))
-        res = run_replicates(self._world, params, self.cfg.rules, seed, np.arange(self.replicates), "none")
+        if self.key not in _WORLDS:
+            _WORLDS.clear()
+            _WORLDS[self.key] = build_world(self.cfg.scenario, self.cfg.seed)
+        seed = int(np.random.randint(0, 2**62))  # noqa: NPY002 (seeded per proposal by the sampler)
+        params = to_params(self.cfg.params, from_unit(dict(parameter)))
+        res = run_replicates(_WORLDS[self.key], params, self.cfg.rules, seed, np.arange(self.replicates), "none")
         return summary_statistics(res, self.statistics)
 
 
-def sampler(engine: str, cores: int, scheduler: str | None = None):
-    """pyabc's sampler: one core (reproducible), the cores of this machine, or a dask cluster."""
-    import pyabc
+def sampler(seed: int, engine: str, cores: int, scheduler: str | None = None):
+    """The proposal-order sampler (:class:`experiments.abc_parts.OrderedSampler`) over one core, a process pool
+    on this machine, or a dask cluster (a LocalCluster of ``cores`` workers, or the one at ``scheduler``): the same
+    seed gives the same posterior on each."""
+    from experiments import abc_parts
 
     if engine == "dask":
         try:
             from distributed import Client, LocalCluster
         except ImportError:
             raise ConfigError("--engine", "dask is not installed", "pip install -e '.[dask]', or --engine local") from None
-
-        client = Client(scheduler) if scheduler else Client(LocalCluster(n_workers=cores, threads_per_worker=1))
-        return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=4)
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            client = Client(LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                         dashboard_address="127.0.0.1:0", silence_logs=logging.WARNING))
+        workers = max(1, len(client.scheduler_info().get("workers", {})) or cores)
+        map_, stop = abc_parts.dask_map(client, close=True)
+        return abc_parts.OrderedSampler(seed, map_, workers, stop)
     if engine != "local":
         raise ConfigError("--engine", f"unknown engine {engine!r}", "local | dask")
     if cores == 1:
-        return pyabc.sampler.SingleCoreSampler()
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=cores)
+        return abc_parts.OrderedSampler(seed)
+    map_, stop = abc_parts.process_map(cores)
+    return abc_parts.OrderedSampler(seed, map_, cores, stop)
 
 
 # ------------------------------------------------------------------------------------------------ the fit
 def diagnostics(history) -> pd.DataFrame:
-    """ε, simulations, acceptance rate and effective sample size per generation of a pyabc history."""
+    """ε, simulations, acceptance rate, effective sample size and wall seconds per generation of a pyabc history."""
     from pyabc.weighted_statistics import effective_sample_size
 
     pops = history.get_all_populations()
@@ -179,7 +197,7 @@ def diagnostics(history) -> pd.DataFrame:
         _, w = history.get_distribution(m=0, t=int(p["t"]))
         rows.append({"generation": int(p["t"]), "epsilon": float(p["epsilon"]), "simulations": int(p["samples"]),
                      "accepted": int(p["particles"]), "acceptance_rate": float(p["particles"] / p["samples"]),
-                     "ess": float(effective_sample_size(w))})
+                     "ess": float(effective_sample_size(w)), "seconds": round(float(p["wall_time"]), 1)})
     return pd.DataFrame(rows)
 
 
@@ -190,15 +208,40 @@ def _say(t: int, generations: int, rate: float, eps: float, started: float, done
           f"about {left:.0f} s left", file=sys.stderr, flush=True)
 
 
+def _distance(db: Path, resume: bool):
+    """pyabc's p-norm distance (p = 2) on statistics scaled by their root mean square deviation from the record,
+    fitted once, on the prior-predictive calibration sample, and then kept (saved beside the history for
+    ``--resume``): every generation measures in the same units, so ε falls monotonically."""
+    import json
+
+    import pyabc
+
+    side = db.with_suffix(".scales.json")
+    initial = json.loads(side.read_text()) if resume and side.exists() else None
+    return pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.scale.root_mean_square_deviation,
+                                       max_scale_weight_ratio=MAX_WEIGHT_RATIO, fit_scale_ixs={0},
+                                       initial_scale_weights=initial, all_particles_for_scale=True), side
+
+
+def _save_scales(distance, side: Path) -> None:
+    import json
+
+    if not side.exists() and 0 in distance.scale_weights:
+        ids = distance.sumstat.get_ids()
+        side.write_text(json.dumps(dict(zip(ids, map(float, distance.scale_weights[0]), strict=True)), indent=1))
+
+
 def fit(cfg: RunConfig, names: list[str], budget: Budget, db: Path, resume: bool = False, engine: str = "local",
         cores: int = 1, scheduler: str | None = None, on_generation=None, observed: dict | None = None):
     """Run (or continue) ABC-SMC into the sqlite history ``db``; return (history, observed statistics).
 
     ``observed`` replaces the record's statistics (a test on simulated data); ``on_generation(t, history)`` is
-    called after each generation, after the progress line.
+    called after each generation, after the progress line. The same seed gives the same history on any engine
+    and number of cores (:class:`experiments.abc_parts.OrderedSampler`).
     """
     import pyabc
 
+    from experiments.abc_parts import BoxKernel
     from experiments.statistics import observed_statistics
 
     observed = observed_statistics() if observed is None else observed
@@ -208,23 +251,23 @@ def fit(cfg: RunConfig, names: list[str], budget: Budget, db: Path, resume: bool
         raise ConfigError("--name", f"a fit history {db} exists", "--resume to continue it, or a new --name")
     if resume and not db.exists():
         raise ConfigError("--resume", f"no fit history {db}", "the --name of an interrupted fit")
-    distance = pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.scale.root_mean_square_deviation,
-                                           max_scale_weight_ratio=MAX_WEIGHT_RATIO)
+    distance, side = _distance(db, resume)
     abc = pyabc.ABCSMC(Simulator(cfg, list(observed), budget.replicates), prior(names), distance,
-                       population_size=budget.population, sampler=sampler(engine, cores, scheduler))
+                       population_size=budget.population, transitions=BoxKernel(),
+                       sampler=sampler(cfg.seed, engine, cores, scheduler))
     db.parent.mkdir(parents=True, exist_ok=True)
     if resume:
         abc.load("sqlite:///" + str(db), 1)
     else:
         abc.new("sqlite:///" + str(db), observed)
     t0 = abc.history.max_t + 1
-    np.random.seed([cfg.seed & 0xFFFFFFFF, t0])  # noqa: NPY002 (pyabc draws from it); a resumed fit: its own
     started, done = time.perf_counter(), 0
     try:
         if t0 < budget.generations:
             abc.initialize_components_before_run(minimum_epsilon=0.0, max_nr_populations=budget.generations - t0,
                                                  min_acceptance_rate=0.0, max_total_nr_simulations=np.inf,
                                                  max_walltime=None, min_eps_diff=0.0)
+            _save_scales(distance, side)
         for t in range(t0, budget.generations):
             try:
                 with warnings.catch_warnings():
@@ -245,49 +288,6 @@ def fit(cfg: RunConfig, names: list[str], budget: Budget, db: Path, resume: bool
         abc.history.done()
         abc.sampler.stop()
     return abc.history, observed
-
-
-def posterior_table(history, names: list[str], base: Params) -> pd.DataFrame:
-    """The last generation as the parameter values the model ran with, and a normalised ``weight`` column."""
-    frame, w = history.get_distribution(m=0, t=history.max_t)
-    used = [to_params(base, from_unbounded(row)) for row in frame[names].to_dict("records")]
-    out = pd.DataFrame({n: [getattr(p, n) for p in used] for n in names})
-    out["weight"] = np.asarray(w, float) / np.sum(w)
-    return out
-
-
-def predictive(cfg: RunConfig, table: pd.DataFrame, names: list[str], draws: int, replicates: int) -> pd.DataFrame:
-    """Posterior-predictive check: each statistic over ``draws`` weighted draws, against the record."""
-    from experiments.statistics import BY_NAME, observed_statistics, summary_statistics
-    from sim.posterior import resample
-
-    world, observed = build_world(cfg.scenario, cfg.seed), observed_statistics()
-    rows = [summary_statistics(run_replicates(world, to_params(cfg.params, v), cfg.rules, cfg.seed,
-                                              np.arange(replicates), "none"), list(observed))
-            for v in resample(table, draws, cfg.seed)[names].to_dict("records")]
-    sims = pd.DataFrame(rows)
-    return pd.DataFrame([{"statistic": k, "record": v, "mean": sims[k].mean(), "lo": sims[k].quantile(0.05),
-                          "hi": sims[k].quantile(0.95), "doc": BY_NAME[k].doc} for k, v in observed.items()])
-
-
-def identification(posterior) -> pd.DataFrame:
-    """Per fitted parameter: prior and posterior mean and sd, and the posterior sd as a share of the prior's (near 1:
-    the record leaves the parameter at its prior)."""
-    rows = []
-    w = posterior.samples["weight"].to_numpy()
-    for k in posterior.parameters:
-        lo, hi = posterior.provenance["priors"][k]["uniform"]
-        if _meta()[k]["integer"]:          # discrete uniform on lo .. hi - 1 (the values the model runs with)
-            n = hi - lo
-            prior_mean, prior_sd = lo + (n - 1) / 2, math.sqrt((n * n - 1) / 12)
-        else:
-            prior_mean, prior_sd = (lo + hi) / 2, (hi - lo) / math.sqrt(12)
-        v = posterior.samples[k].to_numpy(float)
-        mean = float(np.sum(w * v))
-        sd = float(np.sqrt(np.sum(w * (v - mean) ** 2)))
-        rows.append({"parameter": k, "prior_mean": prior_mean, "prior_sd": prior_sd, "posterior_mean": mean,
-                     "posterior_sd": sd, "sd_ratio": sd / prior_sd})
-    return pd.DataFrame(rows)
 
 
 def _libraries() -> dict[str, str]:
@@ -344,19 +344,6 @@ def calibrate(cfg: RunConfig, parameters: str | None = None, budget: str = "defa
     if install:
         write_mean_preset(post.load(post.DEFAULT, out), out.parent / "posterior.yaml")
     return folder
-
-
-def write_mean_preset(posterior, dest: Path) -> None:
-    """``configs/params/posterior.yaml``: the weighted mean of the default posterior (``params=posterior``)."""
-    from sim import io
-
-    meta = _meta()
-    mean = {k: (int(round(v)) if meta[k]["integer"] else round(v, 6)) for k, v in posterior.mean().items()}
-    lines = [f"# The weighted mean of the posterior {posterior.name!r} (configs/params/posterior/{posterior.name}/), "
-             f"written by plenary calibrate --install on {posterior.provenance['date']}.",
-             "# Use with: plenary run params=posterior. For parameter uncertainty: plenary run posterior.draws=50.",
-             "defaults:", "  - default", "  - _self_", ""] + [f"{k}: {v}" for k, v in mean.items()]
-    io.write_atomic(dest, lambda p: p.write_text("\n".join(lines) + "\n"))
 
 
 # ------------------------------------------------------------------------------------------------ legacy

@@ -8,15 +8,20 @@ stops (Ctrl-C, SIGTERM, a wait timeout) without losing a finished cell. The book
 - ``run_hydra``: any other Hydra launcher (submitit_local, submitit_slurm, basic, ray) in a thread watched from
   here, given only the cells not yet finished (one batch: one array on SLURM), and left after
   ``sweep.wait_timeout_min`` (or once every cell is on disk while the launcher still waits on job states) so the
-  command never waits for ever; its cells are then "not finished (may still be running)", not failed.
+  command never waits for ever; its cells are then "not finished (may still be running)", not failed. On SLURM
+  the sweep's jobs are also watched in the queue (``QueueWatch``): once none is listed while cells are missing
+  (cancelled, or killed without a record, which submitit cannot see without an accounting database), the command
+  stops waiting at once and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shlex
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -36,6 +41,48 @@ if TYPE_CHECKING:
     from .sweep import Cell, Plan
 
 GRACE_S = 60.0     # once every cell is on disk, how long to let a launcher finish its own wait before leaving it
+QUEUE_POLL_S = 10.0   # how often to ask SLURM whether the sweep's jobs are still queued or running
+QUEUE_EMPTY_POLLS = 2  # consecutive polls with none of them listed before their unfinished cells count as lost
+LOST = "lost"          # run_hydra's answer when the sweep's SLURM jobs are gone while cells are missing
+JOB_DIR = re.compile(r"^(\d+)(?:_\d+)?$")   # submitit's job folders: <job id> or <array id>_<task>
+
+
+def slurm_jobs(folder: Path) -> set[str]:
+    """The SLURM job ids submitit created for this sweep (from its job folders under .hydra/.submitit)."""
+    root = folder / ".hydra" / ".submitit"
+    return {m.group(1) for p in (root.iterdir() if root.is_dir() else []) if (m := JOB_DIR.match(p.name))}
+
+
+def slurm_listed(jobs: set[str]) -> bool | None:
+    """True when SLURM still lists any of ``jobs`` (queued or running), False when it lists none of them, None
+    when it cannot be asked (no squeue, an error other than unknown job ids)."""
+    try:
+        out = subprocess.run(["squeue", "-h", "-o", "%i", "-j", ",".join(sorted(jobs))], capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode == 0:
+        return bool(out.stdout.strip())
+    return False if "invalid job id" in out.stderr.lower() else None   # purged after MinJobAge: gone too
+
+
+class QueueWatch:
+    """Notices when SLURM no longer lists any job of the sweep while cells are still missing: jobs cancelled with
+    scancel or killed without writing a failure record, which submitit cannot see without an accounting
+    database (it then waits until sweep.wait_timeout_min)."""
+
+    def __init__(self, folder: Path, enabled: bool):
+        self.folder, self.enabled, self.empty, self.next_poll = folder, enabled, 0, time.monotonic() + QUEUE_POLL_S
+
+    def lost(self) -> set[str] | None:
+        """The job ids once they have been absent for QUEUE_EMPTY_POLLS polls in a row, else None."""
+        if not self.enabled or time.monotonic() < self.next_poll:
+            return None
+        self.next_poll = time.monotonic() + QUEUE_POLL_S
+        jobs = slurm_jobs(self.folder)
+        listed = slurm_listed(jobs) if jobs else None
+        self.empty = self.empty + 1 if listed is False else 0
+        return jobs if self.empty >= QUEUE_EMPTY_POLLS else None
 
 
 def _job(cfg: DictConfig) -> str:
@@ -204,9 +251,10 @@ def _launch(overrides: list[str], folder: Path, pending: list[Cell]) -> None:
         GlobalHydra.instance().clear()
 
 
-def run_hydra(p: Plan, overrides: list[str], pending: list[Cell], folder: Path) -> bool:
+def run_hydra(p: Plan, overrides: list[str], pending: list[Cell], folder: Path) -> bool | str:
     """The Hydra launcher in a thread, watched from here: returns True when its jobs are left behind (the wait
-    timeout passed, or every cell is on disk while the launcher still waits on its job states)."""
+    timeout passed, or every cell is on disk while the launcher still waits on its job states), LOST when SLURM
+    lists none of the sweep's jobs while cells are missing (QueueWatch)."""
     error: list[BaseException] = []
 
     def launch():
@@ -221,10 +269,18 @@ def run_hydra(p: Plan, overrides: list[str], pending: list[Cell], folder: Path) 
     deadline = time.monotonic() + (timeout * 60 if timeout is not None else float("inf"))
     ids = {c.id for c in pending}
     all_done = None
+    queue = QueueWatch(folder, str(p.launcher.get("_target_", "")).endswith("SlurmLauncher"))
     while worker.is_alive():
         worker.join(0.25)
         if all_done is None and ids <= finished(folder):
             all_done = time.monotonic()
+        if all_done is None and (jobs := queue.lost()) is not None:
+            missing = len(ids - finished(folder))
+            print(f"plenary sweep: SLURM no longer lists the sweep's jobs ({', '.join(sorted(jobs))}) but {missing} "
+                  "cells have no result: their jobs were cancelled or died without a record (submitit cannot tell "
+                  "without SLURM accounting); they are not finished and the same command retries them",
+                  file=sys.stderr)
+            return LOST
         if worker.is_alive() and time.monotonic() > deadline:
             print(f"plenary sweep: stopped waiting after sweep.wait_timeout_min={timeout}", file=sys.stderr)
             return True

@@ -190,7 +190,13 @@ def _check_rows(rows: pd.DataFrame, cid: str, meta: dict, levers: dict) -> str |
         return f"{len(rows)} rows, cell.json records {meta.get('rows')}"
     if "cell" not in rows or (rows["cell"] != cid).any():
         return "rows of another cell"
-    if "replicate" in rows and sorted(rows["replicate"].tolist()) != list(range(int(meta.get("replicates", -1)))):
+    draws = int((meta.get("posterior") or {}).get("draws") or 0)
+    if draws:                            # a posterior sweep's cell: R replicates under each of D draws
+        from .sweep_posterior import check_rows
+
+        if (problem := check_rows(rows, int(meta.get("replicates", 0)), draws)) is not None:
+            return problem
+    elif "replicate" in rows and sorted(rows["replicate"].tolist()) != list(range(int(meta.get("replicates", -1)))):
         return f"replicates are not 0..{int(meta.get('replicates', 0)) - 1} once each"
     for k, v in levers.items():
         if k in rows and (rows[k].astype(str) != str(v)).any():

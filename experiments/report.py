@@ -4,6 +4,9 @@ Writes into ``SWEEP_DIR/report/`` (or ``--out``):
 
 - ``summary.csv`` / ``summary.md``: one row per finished cell, lever values, R, outcomes with 95% intervals;
 - ``effects.csv`` / ``effects.md``: each cell minus the baseline cell, paired replicate by replicate;
+- in a sweep over posterior draws, also ``effects_posterior.*`` (the interval over replicates beside the interval
+  over the posterior, P(effect > 0)) and ``pairwise.*`` (P(rule A beats rule B) over the posterior), see
+  experiments/report_posterior.py;
 - charts, each as PNG (300 dpi), SVG and PDF with a ``.caption.txt`` stating the question, the levers, R, the
   seeds and the version: ``heatmap_influence`` (two levers), ``dose_response_<lever>`` (numeric levers, interval
   ribbons), ``forest_influence_by_type`` (organisation types x rule), ``accredited_mix`` (by procedure) and
@@ -141,9 +144,16 @@ def report(sweep_dir, trajectories: list[str] | tuple[str, ...] = (), out=None) 
         written += [dest / "effects.csv", dest / "effects.md"]
     else:
         skipped.append("effects: the baseline cell is not finished (or only one cell)")
-
     main_col = MAIN if MAIN in t else "protocol_influence_all" if "protocol_influence_all" in t else None
     has_main = main_col is not None
+    if "draw" in t:                         # a sweep over posterior draws: parameter uncertainty beside replicates
+        from . import report_posterior
+
+        cell_json = rep.folder / "cells" / str(t["cell"].iloc[0]) / "cell.json"
+        post = json.loads(cell_json.read_text()).get("posterior") or {}
+        written += report_posterior.write(dest, t, levers, baseline, [o for o in (MAIN, "accredited",
+                                          "protocol_influence_all") if o in t], main_col, post)
+
     if "access_rule" in t:
         shares = (t.groupby([levers[0] if levers else "cell", "access_rule"], sort=False).size()
                   .unstack(fill_value=0))

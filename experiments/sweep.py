@@ -64,7 +64,7 @@ from sim.runner import run_replicates
 from sim.scenario import World, build_world
 from sim.version import model_version
 
-from . import launchers, ledger
+from . import launchers, ledger, sweep_posterior
 from .config import compose_config, to_run_config
 from .ledger import CELL_DONE, finished
 
@@ -116,6 +116,8 @@ def cell_id(cfg: RunConfig, version: str | None = None) -> str:
     """A stable hash of everything that determines a cell's results: the resolved config (not the run folder or
     batch size) and the model version (``sim.version.model_version()`` unless given)."""
     blob = {**_blob(cfg), "model_version": version or model_version()}
+    if (post := sweep_posterior.identity(cfg)) is not None:     # a changed posterior is another cell
+        blob["posterior_identity"] = post
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -247,16 +249,18 @@ def run_cell(cfg: RunConfig, cell: Cell, folder: Path, version: str | None = Non
     """Run one cell's R replicates and write its folder atomically, with the checksums of its files."""
     started = time.perf_counter()
     world = world_for(cfg)
-    if cfg.chain == "cosp":
+    drafts = positions = None
+    if getattr(cfg, "posterior", None) is not None and cfg.posterior.draws:
+        table, drafts, positions = sweep_posterior.run(world, cfg)
+    elif cfg.chain == "cosp":
         from sim.cosp import cosp_chain
 
-        res = None
         table = cosp_chain(world, cfg.params, cfg.rules, cfg.cosp, cfg.seed, np.arange(cfg.replicates),
                            cfg.variants if cfg.variants != "none" else "all_vs_none")
     else:
         res = run_replicates(world, cfg.params, cfg.rules, cfg.seed, np.arange(cfg.replicates), cfg.variants,
                              cfg.chunk_size, cfg.attribution)
-        table = res.table
+        table, drafts, positions = res.table, res.draft, res.positions
     table.insert(0, "cell", cell.id)
     table.insert(1, "seed", cfg.seed)
     for j, (k, v) in enumerate(cell.levers.items()):
@@ -264,14 +268,15 @@ def run_cell(cfg: RunConfig, cell: Cell, folder: Path, version: str | None = Non
     seconds = time.perf_counter() - started
     with ledger.cell_folder(folder) as tmp:
         table.to_parquet(tmp / "rows.parquet", index=False)
-        if res is not None:
-            np.savez_compressed(tmp / "trajectory.npz", draft=res.draft.astype(np.float32),
-                                positions=np.nanmean(res.positions, axis=0).astype(np.float32),
+        if drafts is not None:
+            np.savez_compressed(tmp / "trajectory.npz", draft=drafts.astype(np.float32),
+                                positions=np.nanmean(positions, axis=0).astype(np.float32),
                                 blocs=np.array(world.bloc_keys), issues=np.array(world.issue_keys),
                                 sessions=np.array(world.session_labels))
         meta = {"id": cell.id, "version": version or model_version(), "config_key": config_key(cfg),
                 "design": design(cfg, version), "levers": cell.levers, "overrides": list(cell.overrides),
-                "replicates": cfg.replicates, "rows": len(table), "files": ledger.record_files(tmp),
+                "replicates": cfg.replicates, "posterior": sweep_posterior.identity(cfg), "rows": len(table),
+                "files": ledger.record_files(tmp),
                 "seconds": round(seconds, 3), "pid": os.getpid(), "host": socket.gethostname()}
         (tmp / CELL_DONE).write_text(json.dumps(meta, indent=2))
 
@@ -392,6 +397,13 @@ def _design_text(d: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in d.items() if k != "version")
 
 
+def _stale_text(m: dict, version: str, posts: dict) -> str:
+    if m.get("version") != version:
+        return f"computed by model version {m.get('version') or 'unknown (before model versions)'}"
+    post = m["posterior"]
+    return f"computed under posterior {post['name']!r} sha256 {post['hash']} (changed since)"
+
+
 def _check_folder(p: Plan, folder: Path, reuse_stale: bool, extend: bool) -> dict[str, str]:
     """Refuse a folder of another model version or design (ConfigError, exit 2) unless allowed; return the planned
     cell ids to take from stale cells (with --reuse-stale): {planned id: stale id}.
@@ -399,13 +411,20 @@ def _check_folder(p: Plan, folder: Path, reuse_stale: bool, extend: bool) -> dic
     Once a folder holds cells of this version and design (added with --extend), re-running is not refused again.
     """
     metas = _folder_cells(folder)
-    stale = {cid: m for cid, m in metas.items() if m and m.get("version") != p.version}   # unreadable: checked later
-    extended = any(m.get("version") == p.version for m in metas.values())
+    posts = {i["name"]: i["hash"] for i in map(sweep_posterior.identity, p.configs.values()) if i}
+
+    def current(m: dict) -> bool:      # computed by this model version (and this content of its posterior)
+        post = m.get("posterior") or {}
+        return m.get("version") == p.version and posts.get(post.get("name"), post.get("hash")) == post.get("hash")
+
+    stale = {cid: m for cid, m in metas.items() if m and not current(m)}   # unreadable: checked later
+    extended = any(current(m) for m in metas.values())
     if stale and not (reuse_stale or extend or extended):
-        counts = Counter(m.get("version") or "unknown (before model versions)" for m in stale.values())
-        found = "; ".join(f"{n} computed by model version {v}" for v, n in counts.items())
-        raise ConfigError("sweep.dir", f"{folder} holds {len(stale)} cells of another model version ({found}); this "
-                          f"code is model version {p.version}",
+        counts = Counter(_stale_text(m, p.version, posts) for m in stale.values())
+        found = "; ".join(f"{n} {v}" for v, n in counts.items())
+        mine = f"model version {p.version}" + "".join(f", posterior {k!r} sha256 {h}" for k, h in posts.items())
+        raise ConfigError("sweep.dir", f"{folder} holds {len(stale)} cells of another model version or posterior "
+                          f"({found}); this command is {mine}",
                           "--reuse-stale to reuse those cells as they are (recorded in the manifest), --extend to "
                           "compute this version's cells beside them, or another sweep.dir")
     mine = {k: v for k, v in design(p.config, p.version).items() if k != "version"}
@@ -561,7 +580,8 @@ def _outcome(p, folder, cells, pending, done_before, table, bad, quarantined, in
         why = json.loads((folder / "failed" / f"{c.id}.json").read_text()).get("error", "?")
         print(f"  failed: {c.label}: {why}", file=sys.stderr)
     if unfinished:
-        where = " (may still be running)" if abandoned or interrupted else ""
+        where = (" (their SLURM jobs are gone)" if abandoned == launchers.LOST else
+                 " (may still be running)" if abandoned or interrupted else "")
         print(f"  not finished{where}: " + "; ".join(f"{c.id} {c.label}" for c in unfinished[:20])
               + (f"; and {len(unfinished) - 20} more" if len(unfinished) > 20 else ""), file=sys.stderr)
     if interrupted:

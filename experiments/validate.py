@@ -33,6 +33,8 @@ from sim.enums import AdoptionMode, Vote
 from sim.runner import run_replicates, tabulate, variant_masks
 from sim.scenario import build_world
 
+from . import heldout
+
 RECORD_74_247 = {"yes": 79, "no": 60, "abstain": 33}   # A/74/PV.52, 18 Dec 2019 (sim/data/SOURCES.md)
 POWERS = ("scope", "realtime", "cooperation", "e_evidence")
 SAFEGUARDS = ("hr_clause", "safeguards")
@@ -350,7 +352,7 @@ def validate(cfg: RunConfig, replicates: int = 200, out=None) -> tuple[Path, lis
               "## Stylised facts (paired effects, 95% intervals)", "", analysis.markdown_table(effects, ".3f"),
               "## COSP access rule text by format (share of replicates; no record yet, no verdict)", "",
               f"Decision rule {m['cosp_rule']}, status quo {m['cosp_status_quo']}.", "",
-              analysis.markdown_table(cosp, ".2f")]
+              analysis.markdown_table(cosp, ".2f"), *heldout.shipped_section()]
     io.write_atomic(dest / "validation.md", lambda p: p.write_text("\n".join(lines) + "\n"))
     print("\n".join(lines[:8 + len(found)]))
     print(f"\nReport in {dest}")

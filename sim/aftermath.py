@@ -75,12 +75,16 @@ def signatures(world: World, params: Params, d, x, u_reserve, shock) -> np.ndarr
 
 
 def gate_and_reservations(world: World, params: Params, d, x, delta, u_res):
-    """The win-set gate with the reservations it needs, plus voluntary ones: (feasible (R,N), reserve (R,N,K))."""
-    s, v = world.salience, world.treaty_value
+    """The win-set gate with the reservations it needs, plus voluntary ones: (feasible (R,N), reserve (R,N,K)).
+
+    The domestic reference is no treaty, as in the decision stage (sim/decision.py): the ratifiers (ideal points z)
+    accept the text when U(d; z) >= winset_tolerance * U0_i, U0_i = -L0_i the state's no-treaty utility."""
+    from sim.decision import no_treaty_utility
+
+    s = world.salience
     z = np.clip(x + params.domestic_sd * delta, 0.0, 100.0)
     loss = s * np.abs(d[:, None, :] - z) / s.sum(axis=1)[None, :, None]                # (R,N,K)
-    cm = kn.compromise(x, world.capability[:, None] * s)
-    slack = kn.utility(d, z, s) - (kn.utility(cm, z, s) - params.winset_tolerance * v[None])   # >= 0 passes
+    slack = kn.utility(d, z, s) - params.winset_tolerance * no_treaty_utility(world)[None]   # >= 0 passes
     reservable = np.zeros(world.n_issues, bool) if world.reservable is None else world.reservable
     order = np.argsort(-np.where(reservable, loss, -np.inf), axis=2, kind="stable")     # largest domestic loss first
     sorted_loss = np.take_along_axis(np.where(reservable, loss, 0.0), order, axis=2)

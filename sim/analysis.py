@@ -97,17 +97,20 @@ def find_cell(table: pd.DataFrame, levers: dict) -> str | None:
 
 
 def paired_effects(table: pd.DataFrame, levers: list[str], baseline: dict, outcomes: list[str]) -> pd.DataFrame:
-    """Each cell minus the baseline cell, replicate by replicate: mean difference and its 95% interval."""
+    """Each cell minus the baseline cell, replicate by replicate (and draw by draw in a sweep over posterior
+    draws: see experiments/report_posterior.py for the intervals over the posterior): mean difference and its 95%
+    interval over the pairs."""
     base = find_cell(table, baseline)
     if base is None:
         raise ValueError(f"no cell has the baseline lever values {baseline}")
-    ref = table[table["cell"] == base].set_index("replicate")
+    key = ["draw", "replicate"] if "draw" in table else "replicate"     # posterior sweeps pair within each draw
+    ref = table[table["cell"] == base].set_index(key).sort_index()
     meta = _lever_values(table, levers)
     rows = []
     for cell, grp in table.groupby("cell", sort=False):
         if cell == base:
             continue
-        g = grp.set_index("replicate")
+        g = grp.set_index(key).sort_index()
         common = g.index.intersection(ref.index)
         row = {"cell": cell, **meta.loc[cell].to_dict(), "pairs": len(common)}
         for out in outcomes:

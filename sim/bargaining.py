@@ -110,11 +110,23 @@ STATE_ONLY_SESSIONS = 6          # [ASSUMP] five substantive sessions and a conc
 STATE_ONLY_TREATY_VALUE = 100.0  # [ASSUMP] every actor prefers an agreement: the decision stage never fails
 
 
-def world_from_actor_issue(data: ActorIssueData):
+def scenario_session_minutes(name: str = "ahc_cybercrime") -> float:
+    """The median session of a shipped scenario in minutes, days x minutes_per_day: for the AHC, sessions of ten
+    days of two three-hour meetings (configs/scenario/ahc_cybercrime.yaml)."""
+    from sim import presets
+
+    sc = presets.scenario(name)
+    return float(np.median([s.days * sc.minutes_per_day for s in sc.sessions]))
+
+
+def world_from_actor_issue(data: ActorIssueData, session_minutes: float | None = None):
     """A World with the actors as states (each its own bloc, no stakeholders present), positions rescaled to 0-100.
 
     Actors without a position on an issue take the issue's compromise with zero salience. Power is capability.
+    ``session_minutes`` (default: the AHC scenario's median session, ``scenario_session_minutes``) only sets the
+    calendar: with no stakeholders present, no minute is spoken by one.
     """
+    minutes = scenario_session_minutes() if session_minutes is None else float(session_minutes)
     from sim.enums import OrgType, SessionKind, Stance, Vote
     from sim.scenario import World
 
@@ -140,7 +152,7 @@ def world_from_actor_issue(data: ActorIssueData):
         alignment=1.0 - np.abs(x[:, None, :] - y[None]).mean(axis=2) / 100.0, bloc_alignment=np.zeros((a_, 1)),
         session_keys=tuple(f"s{t + 1}" for t in range(STATE_ONLY_SESSIONS)),
         session_labels=tuple(f"Session {t + 1}" for t in range(STATE_ONLY_SESSIONS)),
-        session_kind=np.array(kinds), session_minutes=np.full(STATE_ONLY_SESSIONS, 3600.0),
+        session_kind=np.array(kinds), session_minutes=np.full(STATE_ONLY_SESSIONS, minutes),
         intersessional=np.zeros(STATE_ONLY_SESSIONS, bool), agenda_items=1, state_queue_minutes=0.0)
 
 

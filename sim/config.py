@@ -105,7 +105,7 @@ class Params:
     access_none: float = _p(0.4, (0, 1), (0.2, 0.6), "[ASSUMP] LITERATURE §8.2", "delta_doc, no documents")
     slot_cap: int = _p(64, (1, 10_000), (64, 64), "implementation", "most stakeholder statements per agenda item")
     # after adoption (MODEL.md §4 step 7; LITERATURE §8.3 step 7)
-    signature_threshold: float = _p(19.92, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
+    signature_threshold: float = _p(22.05, (-50, 50), (12, 24), "calibrated: plenary calibrate, 65 signatures at Hanoi",
                                     "nu_sig: sign at the opening if the net gain over no treaty exceeds this (points)")
     signature_noise: float = _p(2.0, (0, 50), (1, 4), "[ASSUMP]", "sd of the state's idiosyncratic signing shock")
     proximity_gain: float = _p(2.0, (0, 50), (0, 4), "[ASSUMP] seed: proximity to existing frameworks",
@@ -114,7 +114,7 @@ class Params:
                                  "gain x share of states outside the signer's existing cooperation framework")
     within_influence: float = _p(0.3, (0, 1), (0, 0.6), "[ASSUMP] seed: influence from within",
                                  "share of the text's loss offset by shaping implementation and protocols from within")
-    ratify_base: float = _p(-4.60, (-10, 2), (-5, -3),
+    ratify_base: float = _p(-4.79, (-10, 2), (-5, -3),
                             "[STD form] Bernauer et al. 2010; calibrated: EIF as UNTOC/UNCAC",
                             "beta_0 of the quarterly cloglog ratification hazard")
     ratify_utility: float = _p(0.1, (-2, 2), (0, 0.3), "[ASSUMP] LITERATURE §8.3", "beta_1 per point of net gain")
@@ -173,6 +173,12 @@ class Params:
                                   "share of those present and voting a deletion needs (0.5: yes > no)")
     adoption_majority: float = _p(2 / 3, (0.5, 1), (2 / 3, 2 / 3), "[STD] GA res. 75/282 (two-thirds present and voting)",
                                   "share of those present and voting a whole-text vote needs")
+    chair_redline_share: float = _p(0.75, (0, 1), (0.5, 1), "[ASSUMP] the record: threats per provision from both "
+                                    "camps (dig.watch, sixth session 2023 and reconvened session 2024); the final "
+                                    "text above the compromise on scope, below it on the human-rights clause",
+                                    "beta: share of the chair's pull towards states whose red line on a provision "
+                                    "(provision_threshold) is crossed; the rest towards whole-text blockers (0 = "
+                                    "the whole-text pull alone)")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -437,7 +443,8 @@ class CospSpec:
     speaking_minutes: float = 10.0       # stakeholder minutes per item in the open part
     statement_minutes: float = 3.0       # minutes per stakeholder statement
     sessions: int = 4                    # rounds of negotiation before the decision
-    session_minutes: float = 3600.0      # [ASSUMP] minutes per round (ten days of two three-hour meetings)
+    session_minutes: Any = None          # minutes per round; None: the scenario's median session (the AHC drafts the
+    #                                      COSP's rules of procedure in sessions of its own calendar)
     open_position: float = 85.0          # [ASSUMP] camp positions on the access scale
     limited_position: float = 50.0
     opposed_position: float = 15.0
@@ -486,7 +493,8 @@ class CospSpec:
         num("cosp.protocol_sessions", self.protocol_sessions, 2, 50, integer=True)
         num("cosp.speaking_minutes", self.speaking_minutes, 0, 600)
         num("cosp.statement_minutes", self.statement_minutes, 0.5, 60)
-        num("cosp.session_minutes", self.session_minutes, above=0)
+        if self.session_minutes is not None:
+            num("cosp.session_minutes", self.session_minutes, above=0)
         for key in ("open_position", "limited_position", "opposed_position"):
             num(f"cosp.{key}", getattr(self, key), 0, 100)
         for key in ("position_sd", "camp_shock_sd", "org_position_sd"):

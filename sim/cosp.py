@@ -50,6 +50,14 @@ def _calendar(n: int, kinds: list[SessionKind], minutes: float) -> dict:
                 intersessional=np.zeros(n, bool))
 
 
+def session_minutes(world: World, spec: CospSpec) -> float:
+    """Minutes per round of the COSP negotiations: ``cosp.session_minutes`` if given, else the median session of the
+    scenario's calendar (the AHC drafts the COSP's rules of procedure in its own sessions; configs/scenario/)."""
+    if spec.session_minutes is not None:
+        return float(spec.session_minutes)
+    return float(np.median(world.session_minutes))
+
+
 def _camp(world: World, open_: float, limited: float, opposed: float) -> np.ndarray:
     return np.select([world.stance == Stance.OPEN, world.stance == Stance.LIMITED], [open_, limited], opposed)
 
@@ -91,14 +99,15 @@ def access_world(world: World, spec: CospSpec, seed: int) -> World:
                    y=y, sigma=np.ones((world.n_orgs, 1)),
                    credibility=world.credibility[:, :1], alignment=alignment, bloc_alignment=bloc_alignment,
                    reservable=np.zeros(1, bool), no_treaty_loss=None,
-                   **_calendar(spec.sessions, [SessionKind.SUBSTANTIVE] * spec.sessions, spec.session_minutes))
+                   **_calendar(spec.sessions, [SessionKind.SUBSTANTIVE] * spec.sessions,
+                                            session_minutes(world, spec)))
 
 
 def protocol_world(world: World, spec: CospSpec) -> World:
     """The COSP's first sessions: the scenario's provisions, a shorter calendar ending in a decision."""
     n = spec.protocol_sessions
     kinds = [SessionKind.SUBSTANTIVE] * (n - 2) + [SessionKind.CONCLUDING, SessionKind.RESUMED]
-    return replace(world, name=f"{world.name}_cosp_protocol", **_calendar(n, kinds, spec.session_minutes))
+    return replace(world, name=f"{world.name}_cosp_protocol", **_calendar(n, kinds, session_minutes(world, spec)))
 
 
 def linked_positions(world: World, spec: CospSpec, p: np.ndarray) -> np.ndarray:

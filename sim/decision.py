@@ -7,9 +7,20 @@ MODEL.md §4 steps 5-6, rebuilt for issue 11 (items 4, 5):
   their convention and lose least; states with bilateral mutual legal assistance only lose most; mandate sponsors
   lose more, theta slope). It is *not* the states' own compromise, so a text can lose against it.
 - **The chair drafts to pass** (Tallberg 2010): each session, besides moving towards the compromise of the stated
-  positions and the stakeholders' written and intersessional input, the chair estimates every delegation's
-  probability of blocking, pi_i = logistic((U0_i - U_i(d; p_i) - theta_c) / tau_chair), from its *stated* position p_i
-  and pulls the draft towards the expected blockers, weighted pi_i c_i s_ik.
+  positions and the stakeholders' written and intersessional input, the chair pulls the draft towards the states
+  expected to block, estimated from their *stated* positions p_i. Two kinds of threat, mixed by
+  ``chair_redline_share`` (beta):
+  - whole-text blocking, pi_i = logistic((U0_i - U_i(d; p_i) - theta_c) / tau_chair) against no treaty, which pulls
+    every provision towards the same states (those with the best outside option), weighted pi_i c_i s_ik;
+  - red lines per provision and direction, rho_ik = logistic((s_ik |d_k - p_ik| - r) / tau_chair) with r the
+    ``provision_threshold`` at which a state forces a deletion vote, which pulls provision k towards the states whose
+    red line on k is crossed, from either side, weighted rho_ik c_i s_ik. In the record the threats were
+    provision-specific and came from both camps: the Russia-led group wanted a broader scope than the chair's
+    draft (dig.watch, sixth session, Sep 2023) and forced deletion votes on human-rights provisions (Aug 2024), the
+    Western states held Articles 6 and 24 as protections "that should not be diluted" (dig.watch, reconvened
+    session, 30 Jul 2024); the final text moved above the compromise on scope and below it on the human-rights
+    clause, which a whole-text pull, one direction for every provision, cannot produce.
+  beta = 0 is the whole-text pull alone (the model before this mechanism, bit for bit).
 - **A take-it-or-leave-it package** at each concluding session (Romer & Rosenthal 1978; Tallberg 2010): before the
   decision the chair repeats that pull ``package_rounds`` times with step ``package_step``.
 - **Suspension, resumption, collapse.** A state objects to the package with probability logistic((U0_i - U_i(d) -
@@ -77,61 +88,85 @@ def _logistic(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-@njit(cache=True, inline="always")
-def _util(s, d, x, r, i):
-    """U_i(d[r]) with positions x[r, i]: -sum_k s_ik |d_rk - x_rik| / sum_k s_ik, summed in order."""
-    num = 0.0
-    den = 0.0
-    for k in range(s.shape[1]):
-        num += s[i, k] * abs(d[r, k] - x[r, i, k])
-        den += s[i, k]
-    return -num / den
+@njit(cache=True)
+def salience_totals(s):
+    """sum_k s_ik per state (N,), summed in order: the denominators of every utility, computed once per call."""
+    out = np.zeros(s.shape[0])
+    for i in range(s.shape[0]):
+        for k in range(s.shape[1]):
+            out[i] += s[i, k]
+    return out
 
 
 @njit(cache=True)
-def _blocker_pull(d, p, s, u0, cm_weight, threshold, noise, r, pull, prob):
+def _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, pull, prob, acc):
     """The chair's estimate of blocking (prob (N,)) and the pull towards expected blockers (pull (K,)) for row r;
-    returns whether anyone is expected to block at all.
+    returns whether anyone is expected to block at all. ``acc`` (5,K) is scratch.
 
-    The pull is the blockers' weighted mean direction times the probability that at least one state blocks,
-    1 - prod_i (1 - pi_i): a consensus body must buy in any one blocker, but where nobody is likely to block the
-    chair has nobody to accommodate (without that factor, blocking probabilities of 1e-15 would pull the draft as
-    hard as certain ones)."""
+    Two kinds of threat, mixed by ``share`` (module docstring): whole-text blocking, pi_i =
+    logistic((U0_i - U_i(d; p_i) - theta_c) / tau), which pulls every provision towards the same states; and red
+    lines per provision, rho_ik = logistic((s_ik |d_k - p_ik| - r) / tau), which pull provision k towards the states
+    whose red line on k is crossed, from either side. Each pull is the threatening states' weighted mean direction
+    times the probability that at least one of them blocks, 1 - prod (1 - pi): a consensus body must buy in any one
+    blocker, but where nobody is likely to block the chair has nobody to accommodate. The loss s_ik |d_k - p_ik| is
+    computed once per state and provision and serves both the utility and the red line."""
     n_, k_ = s.shape
+    for k in range(k_):
+        acc[0, k] = 0.0      # whole text: sum pi c s (p - d)
+        acc[1, k] = 0.0      #             sum pi c s
+        acc[2, k] = 0.0      # red lines:  sum rho c s (p - d)
+        acc[3, k] = 0.0      #             sum rho c s
+        acc[4, k] = 1.0      #             prod (1 - rho)
+    lines = share > 0.0
     none_block = 1.0
     for i in range(n_):
-        prob[i] = _logistic((u0[r, i] - _util(s, d, p, r, i) - threshold) / noise)
+        num = 0.0
+        for k in range(k_):
+            gap = p[r, i, k] - d[r, k]
+            loss = s[i, k] * abs(gap)
+            num += loss
+            if lines:
+                rho = _logistic((loss - redline) / noise)
+                w = rho * cm_weight[i, k]
+                acc[2, k] += w * gap
+                acc[3, k] += w
+                acc[4, k] *= 1.0 - rho
+        prob[i] = _logistic((u0[r, i] + num / s_tot[i] - threshold) / noise)
         none_block *= 1.0 - prob[i]
     anyone = none_block < 1.0
-    for k in range(k_):
-        num = 0.0
-        den = 0.0
-        if anyone:
-            for i in range(n_):
+    if anyone:
+        for i in range(n_):
+            for k in range(k_):
                 w = prob[i] * cm_weight[i, k]
-                num += w * (p[r, i, k] - d[r, k])
-                den += w
-        pull[k] = (1.0 - none_block) * num / den if den > 0.0 else 0.0
-    return anyone
+                acc[0, k] += w * (p[r, i, k] - d[r, k])
+                acc[1, k] += w
+    found = anyone and share < 1.0
+    for k in range(k_):
+        text = (1.0 - none_block) * acc[0, k] / acc[1, k] if acc[1, k] > 0.0 else 0.0
+        line = (1.0 - acc[4, k]) * acc[2, k] / acc[3, k] if acc[3, k] > 0.0 else 0.0
+        pull[k] = text if not lines else (1.0 - share) * text + share * line
+        found = found or (lines and acc[4, k] < 1.0)
+    return found
 
 
 @njit(cache=True)
-def chair_draft(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, wsum, zeta, threshold, noise):
+def chair_draft(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, wsum, zeta, threshold, noise, redline, share):
     """d <- (1 - eta) d + eta [(1 - omega) CM(p) + omega ybar_chair] + zeta * pull towards expected blockers.
 
     omega = omega_max (1 - exp(-mass / kappa)) and ybar = wsum / mass from the chair's stakeholder input (B,K);
-    the pull is sum_i pi_i c_i s_ik (p_ik - d_k) / sum_i pi_i c_i s_ik with pi_i the chair's estimate of state i
-    blocking (module docstring). References: Achen 2006; Tallberg 2010.
+    the pull mixes whole-text blockers and provision red lines (``_blocker_pull``; ``share`` of red lines, ``redline``
+    the salience-weighted distance at which a state would refuse a provision). References: Achen 2006; Tallberg 2010.
     """
     b_, n_, k_ = p.shape
     out = np.empty_like(d)
-    pull, prob = np.empty(k_), np.empty(n_)
+    pull, prob, acc = np.empty(k_), np.empty(n_), np.empty((5, k_))
+    s_tot = salience_totals(s)
     wtot = np.zeros(k_)
     for i in range(n_):
         for k in range(k_):
             wtot[k] += cm_weight[i, k]
     for r in range(b_):
-        _blocker_pull(d, p, s, u0, cm_weight, threshold, noise, r, pull, prob)
+        _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, pull, prob, acc)
         for k in range(k_):
             cm = 0.0
             for i in range(n_):
@@ -145,14 +180,28 @@ def chair_draft(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, wsum, zeta,
     return out
 
 
-def chair_draft_reference(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, wsum, zeta, threshold, noise):
-    """The numpy specification of chair_draft (the tests hold the compiled one to it)."""
-    util = -(s * np.abs(d[:, None, :] - p)).sum(axis=2) / s.sum(axis=1)
+def blocker_estimate(d, p, s, u0, cm_weight, threshold, noise, redline, share):
+    """The numpy specification of the chair's estimate (B rows): whole-text blocking pi (B,N), red lines rho
+    (B,N,K) and the pull (B,K) of ``_blocker_pull``. Also what a diagnosis reads: who the chair accommodates."""
+    loss = s * np.abs(d[:, None, :] - p)
+    util = -loss.sum(axis=2) / s.sum(axis=1)
     prob = 0.5 * (1.0 + np.tanh(0.5 * (u0 - util - threshold) / noise))
-    w = prob[:, :, None] * cm_weight
-    den = w.sum(axis=1)
-    any_block = 1.0 - np.prod(1.0 - prob, axis=1)[:, None]
-    pull = np.where(den > 0, any_block * (w * (p - d[:, None, :])).sum(axis=1) / np.where(den > 0, den, 1.0), 0.0)
+    rho = 0.5 * (1.0 + np.tanh(0.5 * (loss - redline) / noise))
+
+    def towards(weight, any_block):
+        den = weight.sum(axis=1)
+        num = (weight * (p - d[:, None, :])).sum(axis=1)
+        return np.where(den > 0, any_block * num / np.where(den > 0, den, 1.0), 0.0)
+
+    text = towards(prob[:, :, None] * cm_weight, 1.0 - np.prod(1.0 - prob, axis=1)[:, None])
+    line = towards(rho * cm_weight, 1.0 - np.prod(1.0 - rho, axis=1))
+    return prob, rho, (1.0 - share) * text + share * line
+
+
+def chair_draft_reference(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, wsum, zeta, threshold, noise, redline,
+                          share):
+    """The numpy specification of chair_draft (the tests hold the compiled one to it)."""
+    pull = blocker_estimate(d, p, s, u0, cm_weight, threshold, noise, redline, share)[2]
     cm = (p * cm_weight).sum(axis=1) / cm_weight.sum(axis=0)
     omega = omega_max * -np.expm1(-mass / kappa)
     ybar = np.where(mass > 0, wsum / np.where(mass > 0, mass, 1.0), d)
@@ -160,14 +209,16 @@ def chair_draft_reference(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, w
 
 
 @njit(cache=True)
-def package(d, p, s, u0, cm_weight, rounds, step, threshold, noise):
+def package(d, p, s, u0, cm_weight, rounds, step, threshold, noise, redline, share):
     """The chair's take-it-or-leave-it package: ``rounds`` steps d <- d + step * pull towards expected blockers."""
     b_, n_, k_ = p.shape
     out = d.copy()
-    pull, prob = np.empty(k_), np.empty(n_)
+    pull, prob, acc = np.empty(k_), np.empty(n_), np.empty((5, k_))
+    s_tot = salience_totals(s)
     for r in range(b_):
         for _ in range(rounds):
-            if not _blocker_pull(out, p, s, u0, cm_weight, threshold, noise, r, pull, prob):
+            if not _blocker_pull(out, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, pull, prob,
+                                 acc):
                 break                                   # nobody left to buy in: the package is final
             for k in range(k_):
                 out[r, k] = min(max(out[r, k] + step * pull[k], 0.0), 100.0)
@@ -203,13 +254,9 @@ def decide(d, x, s, u0, u_obj, u_req, u_abs, u_abst, fallback, threshold, provis
     text = np.zeros((b_, 4), np.int64)
     still_out, mode = np.zeros(b_, np.int64), np.full(b_, _PENDING, np.int64)
     suspended = np.zeros(b_, np.bool_)
-    util, s_tot = np.empty(n_), np.empty(n_)
+    util = np.empty(n_)
     requests, worst = np.empty(n_, np.bool_), np.empty(n_, np.int64)
-    for i in range(n_):
-        tot = 0.0
-        for k in range(k_):
-            tot += s[i, k]
-        s_tot[i] = tot
+    s_tot = salience_totals(s)
     for r in range(b_):
         objectors = 0
         asked_any = False

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim import decision
 from sim.config import ConfigError, Params, Rules
-from sim.core import fast
+from sim.core import fast, informals
 from sim.core import kernels as kn
 from sim.core.pcg64 import fill_below
 from sim.core.seeds import Purpose, draw_normal, draw_uniform, state_words
@@ -261,7 +261,7 @@ class Negotiation:
         sel = slice(None) if every else rows
         p0, anchor = self.p[sel], self.anchor[sel]
         rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
-        b, informal = fast.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
+        b, informal = informals.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
                                            self.concession, self.cm_weight_informal)
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
@@ -310,7 +310,8 @@ class Negotiation:
         mass, wsum = self._chair_mass(rows, d, chair_exp)
         return decision.chair_draft(d, p, w.salience, self.u_reserve[rows], self.cm_weight, prm.chair_rate,
                                     prm.chair_stakeholder_max, prm.saturation, mass, wsum, prm.chair_blocker_pull,
-                                    prm.objection_threshold, prm.chair_estimate_noise)
+                                    prm.objection_threshold, prm.chair_estimate_noise, prm.provision_threshold,
+                                    prm.chair_redline_share)
 
     def _chair_reference(self, rows, p, x, chair_exp):
         """The numpy specification of _chair (decision.chair_draft_reference), kept for the tests."""
@@ -320,7 +321,8 @@ class Negotiation:
         return decision.chair_draft_reference(d, p, w.salience, self.u_reserve[rows], self.cm_weight, prm.chair_rate,
                                               prm.chair_stakeholder_max, prm.saturation, mass, wsum,
                                               prm.chair_blocker_pull, prm.objection_threshold,
-                                              prm.chair_estimate_noise)
+                                              prm.chair_estimate_noise, prm.provision_threshold,
+                                              prm.chair_redline_share)
 
     # ------------------------------------------------------------------------------------------ decision
     def _can_resume(self, t: int) -> bool:
@@ -333,7 +335,8 @@ class Negotiation:
         rep, resume = self.rep[rows], self._can_resume(t)
         u0 = self.u_reserve[rows] - (0.0 if resume else prm.deadline_cost)
         pkg = decision.package(self.d[rows], self.p[rows], w.salience, u0, self.cm_weight, prm.package_rounds,
-                               prm.package_step, prm.objection_threshold, prm.chair_estimate_noise)
+                               prm.package_step, prm.objection_threshold, prm.chair_estimate_noise,
+                               prm.provision_threshold, prm.chair_redline_share)
         self.package_move[rows] = np.abs(pkg - self.d[rows]).mean(axis=1)
         u = self.u_decide[rep, t]
         d, held, tally, text, still, mode, suspended = decision.decide(

@@ -326,8 +326,11 @@ def lookup(schema, key: str) -> tuple[Any, bool]:
         if part not in names:
             where = f"{'.'.join(done) or 'the top level'} ({node.__name__})"
             found = nearest(part, names)
+            # keep the rest of the key only where the suggested field has keys of its own (run.dir -> run_dir)
+            nested = found and (_unwrap(hints[found[0]])[0] is not None or _unwrap(hints[found[0]])[1] is not None)
+            rest = parts[i + 1:] if nested else []
             raise ConfigError(key, f"{part!r} is not a key of {where}", " | ".join(names),
-                              ".".join([*done, found[0], *parts[i + 1:]]) if found else None)
+                              ".".join([*done, found[0], *rest]) if found else None)
         done.append(part)
         inner, container = _unwrap(hints[part])
         i += 1

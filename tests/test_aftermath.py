@@ -41,11 +41,13 @@ def test_signature_rule_by_hand(params):
 
 
 def test_win_set_gate_reserves_the_largest_domestic_loss_first(params):
-    w = toy_world(**{**TOY, "reservable": np.array([True, True]), "treaty_value": np.array([0.0, 0.0, 0.0])})
+    w = toy_world(**{**TOY, "reservable": np.array([True, True])})
     p = replace(params, domestic_sd=0.0, winset_tolerance=1.0, reservation_base=0.0)
     x = w.x_base[None]
     cm = (x[0] * (w.capability[:, None] * w.salience)).sum(axis=0) / (w.capability[:, None] * w.salience).sum(axis=0)
-    # the text at the compromise: every state is exactly at its (zero-value) win-set boundary -> feasible, no reservation
+    # no treaty costs each state exactly what the compromise costs it (the decision stage's reference, U0 = -L0)
+    w = replace(w, no_treaty_loss=(w.salience * np.abs(cm - x[0])).sum(axis=1) / w.salience.sum(axis=1))
+    # the text at the compromise: every state is exactly at its win-set boundary -> feasible, no reservation
     feasible, reserve = am.gate_and_reservations(w, p, cm[None], x, np.zeros((1, 3, 2)), np.ones((1, 3, 2)))
     assert feasible.all() and not reserve.any()
     # a text far from state 0 on issue 0 only: state 0 needs exactly one reservation, on issue 0

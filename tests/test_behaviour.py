@@ -31,8 +31,9 @@ def paired_greater(a, b):
 def test_fact1_without_stakeholders_the_text_lands_at_the_compromise(world, params, rules):
     # where no state would block (no treaty is worse than every text), the chair has nobody to accommodate
     none = np.zeros((1, world.n_orgs), bool)
+    # and no red line on a single provision is heeded (chair_redline_share = 0 leaves only the whole-text pull)
     nobody_blocks = replace(world, no_treaty_loss=np.full(world.n_states, 1000.0))
-    neg = Negotiation(nobody_blocks, params, rules, SEED, R, none).run()
+    neg = Negotiation(nobody_blocks, replace(params, chair_redline_share=0.0), rules, SEED, R, none).run()
     gap = np.abs(neg.d - neg.compromise_x)
     assert gap.mean() < 1.0 and gap.max() < 3.0            # scale points on 0-100; DEU-class error is ~20
     spread = np.abs(neg.x - neg.compromise_x[:, None]).mean()

@@ -17,6 +17,7 @@ from sim.engine import Negotiation
 from sim.enums import AdoptionMode, SessionKind
 
 TINY = 1e-3     # a noise so small that every logistic is a step
+WHOLE_TEXT = (1000.0, 0.0)   # (red line, share): no provision red line is ever crossed; the whole-text pull alone
 
 
 def three_states(u0):
@@ -29,12 +30,13 @@ def three_states(u0):
 def test_chair_pulls_the_draft_towards_the_one_state_that_would_block():
     # state 0 loses 30 points from the draft against 10 under no treaty: it would block (pi = 1), the others not
     d, p, s, u0, w, mass, wsum = three_states([-10.0, -100.0, -100.0])
-    out = decision.chair_draft(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.1, 0.0, TINY)
+    out = decision.chair_draft(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.1, 0.0, TINY, *WHOLE_TEXT)
     # (1 - 0.5) 50 + 0.5 CM(p) = 50, plus 0.1 x (20 - 50)
     np.testing.assert_allclose(out, [[47.0]])
-    ref = decision.chair_draft_reference(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.1, 0.0, TINY)
+    ref = decision.chair_draft_reference(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.1, 0.0, TINY, *WHOLE_TEXT)
     np.testing.assert_allclose(out, ref)
-    nobody = decision.chair_draft(d, p, s, np.full((1, 3), -100.0), w, 0.5, 0.0, 15.0, mass, wsum, 0.1, 0.0, TINY)
+    nobody = decision.chair_draft(d, p, s, np.full((1, 3), -100.0), w, 0.5, 0.0, 15.0, mass, wsum, 0.1, 0.0, TINY,
+                                  *WHOLE_TEXT)
     np.testing.assert_allclose(nobody, [[50.0]])          # no expected blocker: no pull
 
 
@@ -43,17 +45,17 @@ def test_unlikely_blockers_do_not_pull_the_draft():
     # estimate noise (3) blocking probabilities are ~1e-14, and the pull, scaled by P(anyone blocks), vanishes
     d, p, s, u0, w, mass, wsum = three_states([-100.0, -100.0, -100.0])
     d = np.array([[35.0]])                                # off the compromise (50), so the pull would show
-    out = decision.chair_draft(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.5, 0.0, 3.0)
+    out = decision.chair_draft(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.5, 0.0, 3.0, *WHOLE_TEXT)
     np.testing.assert_allclose(out, [[0.5 * 35.0 + 0.5 * 50.0]], atol=1e-9)   # compromise step only, no pull
-    ref = decision.chair_draft_reference(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.5, 0.0, 3.0)
+    ref = decision.chair_draft_reference(d, p, s, u0, w, 0.5, 0.0, 15.0, mass, wsum, 0.5, 0.0, 3.0, *WHOLE_TEXT)
     np.testing.assert_allclose(out, ref, atol=1e-9)
 
 
 def test_package_moves_until_the_blocker_is_bought_in():
     # step 0.5: 50 -> 35 (pull -30); state 0 then loses 15: above 10 it still blocks, 35 -> 27.5; below 20 it does not
     d, p, s, _, w, _, _ = three_states([0, 0, 0])
-    still = decision.package(d, p, s, np.array([[-10.0, -100.0, -100.0]]), w, 2, 0.5, 0.0, TINY)
-    bought = decision.package(d, p, s, np.array([[-20.0, -100.0, -100.0]]), w, 2, 0.5, 0.0, TINY)
+    still = decision.package(d, p, s, np.array([[-10.0, -100.0, -100.0]]), w, 2, 0.5, 0.0, TINY, *WHOLE_TEXT)
+    bought = decision.package(d, p, s, np.array([[-20.0, -100.0, -100.0]]), w, 2, 0.5, 0.0, TINY, *WHOLE_TEXT)
     np.testing.assert_allclose(still, [[27.5]])
     np.testing.assert_allclose(bought, [[35.0]])
 
@@ -112,7 +114,7 @@ def test_suspended_then_adopted_on_resumption_under_the_deadline():
     # accommodate: with the package the draft would move towards state 2 until it no longer objects)
     world, rules = resumable_toy(no_treaty_loss=np.array([1000.0, 1000.0, 0.0]))
     prm = presets.params(suspend_objectors=1, deadline_cost=100.0, objection_noise=TINY, provision_threshold=100.0,
-                         package_rounds=0, chair_blocker_pull=0.0)
+                         package_rounds=0, chair_blocker_pull=0.0, chair_redline_share=0.0)
     neg = Negotiation(world, prm, rules, SEED, [0]).run()
     assert neg.suspended_in[0] == 1 and neg.decided_in[0] == 2
     assert AdoptionMode(neg.mode[0]) == AdoptionMode.CONSENSUS
@@ -170,8 +172,9 @@ def test_absent_states_never_vote(world, params, rules):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), st.floats(-5.0, 5.0), st.floats(0.5, 5.0), st.floats(0.0, 0.3))
-def test_compiled_chair_equals_the_numpy_reference(seed, threshold, noise, zeta):
+@given(st.integers(0, 10_000), st.floats(-5.0, 5.0), st.floats(0.5, 5.0), st.floats(0.0, 0.3), st.floats(0.0, 40.0),
+       st.floats(0.0, 1.0))
+def test_compiled_chair_equals_the_numpy_reference(seed, threshold, noise, zeta, redline, share):
     rng = np.random.default_rng(seed)
     b_, n_, k_ = 3, 7, 4
     d, p = rng.uniform(0, 100, (b_, k_)), rng.uniform(0, 100, (b_, n_, k_))
@@ -179,7 +182,7 @@ def test_compiled_chair_equals_the_numpy_reference(seed, threshold, noise, zeta)
     u0 = -rng.uniform(0, 40, (b_, n_))
     mass, wsum = rng.uniform(0, 5, (b_, k_)), rng.uniform(0, 100, (b_, k_))
     mass[0, 0] = 0.0
-    args = (d, p, s, u0, w, 0.5, 0.05, 15.0, mass, wsum * mass, zeta, threshold, noise)
+    args = (d, p, s, u0, w, 0.5, 0.05, 15.0, mass, wsum * mass, zeta, threshold, noise, redline, share)
     np.testing.assert_allclose(decision.chair_draft(*args), decision.chair_draft_reference(*args), rtol=0, atol=1e-9)
 
 

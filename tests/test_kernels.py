@@ -307,3 +307,21 @@ def test_bloc_means_equal_reduceat_and_leave_absent_blocs_untouched():
     fast.bloc_means(p, starts, counts, out, np.array([0, 1, 3]))
     np.testing.assert_allclose(out[:, [0, 1, 3]], np.add.reduceat(p, starts, axis=1) / counts[:, None], rtol=1e-15)
     assert np.isnan(out[:, [2, 4]]).all()
+
+
+@pytest.mark.parametrize("b_", [1, 5, 8, 13])         # whole and partial blocks of LANES replicates
+def test_informals_with_replicates_side_by_side_equal_numpy_and_each_row_alone(b_):
+    from sim.core import informals
+
+    rng = np.random.default_rng(b_)
+    p = rng.uniform(0, 100, (b_, 7, 3))
+    blocs = kn.Blocs(np.array([0, 3, 4]), np.array([3, 1, 3]))
+    coh, conc, w = rng.uniform(0, 1, (7, 1)), rng.uniform(0, 0.3, (7, 3)), rng.uniform(0.1, 2, (7, 3))
+    out, moved = informals.informal_rounds(p, 4, blocs.starts, blocs.counts, coh, conc, w)
+    ref = kn.informal_rounds(p, 4, blocs, coh, conc, w)
+    np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(moved, np.abs(ref - p).sum(axis=(1, 2)), rtol=1e-12)
+    for r in range(b_):                                  # a row's numbers do not depend on its block-mates
+        alone, m1 = informals.informal_rounds(p[r:r + 1], 4, blocs.starts, blocs.counts, coh, conc, w)
+        np.testing.assert_array_equal(alone[0], out[r])
+        assert m1[0] == moved[r]

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -87,3 +88,34 @@ def test_dask_jobqueue_on_slurm_runs_the_sweep_in_two_jobs_and_gives_the_basic_l
     assert _jobs_named(name) == 2                                   # two worker jobs for four cells
     squeue = subprocess.run(["squeue", "-h", "-n", name], capture_output=True, text=True, timeout=30).stdout
     assert squeue.strip() == ""                                     # and none left behind
+
+
+def test_cancelled_jobs_are_noticed_in_the_queue_not_waited_on_until_the_timeout(slurm, tmp_path):
+    # without an accounting database submitit cannot see a cancelled job; the sweep watches SLURM's queue instead
+    name = f"plenary-test-{uuid.uuid4().hex[:8]}"
+    args = [*GRID[:2], "rules.speaking_minutes=0,15", "rules.speaking=individual", "hydra/launcher=submitit_slurm",
+            "hydra.launcher.timeout_min=15", "hydra.launcher.cpus_per_task=1", f"hydra.launcher.name={name}",
+            "+hydra.launcher.additional_parameters={begin:now+900}",      # held pending until it is cancelled
+            "sweep.wait_timeout_min=10", f"sweep.dir={tmp_path}"]
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "sweep", "--quiet", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not _squeue(name):
+            time.sleep(1)
+        assert _squeue(name), "the sweep's array never reached the queue"
+        subprocess.run(["scancel", "-n", name], check=True, timeout=30)
+        cancelled = time.monotonic()
+        out, err = proc.communicate(timeout=180)                      # far less than sweep.wait_timeout_min
+    finally:
+        proc.kill()
+    assert time.monotonic() - cancelled < 180
+    assert proc.returncode != 0
+    assert "SLURM no longer lists the sweep's jobs" in err and "2 cells have no result" in err
+    assert "not finished (their SLURM jobs are gone)" in err
+    assert "0 run, 0 failed, 2 not finished" in out
+    assert not (tmp_path / "failed").exists() or not list((tmp_path / "failed").iterdir())   # not called failed
+
+
+def _squeue(name: str) -> str:
+    return subprocess.run(["squeue", "-h", "-n", name], capture_output=True, text=True, timeout=30).stdout.strip()

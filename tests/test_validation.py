@@ -60,6 +60,8 @@ def _dry(tmp_path, override: str) -> list[str]:
     ("scenario.states_file=nowhere.csv", ["scenario.states_file", "nowhere.csv"]),
     ("replicats=3", ["replicats", "did you mean 'replicates'"]),
     ("params.susceptibilty=0.5", ["params.susceptibilty", "did you mean 'params.susceptibility'"]),
+    ("run.dir=/tmp/x", ["did you mean 'run_dir'?"]),                  # a plain field keeps no sub-key
+    ("rule.speaking_minutes=3", ["did you mean 'rules.speaking_minutes'?"]),   # a group keeps the rest
     ("rules.accreditation=no_such_rule", ["rules.accreditation", "single_state_veto", "non_objection_vote"]),
     ("rules.accreditation=veto", ["rules.accreditation", "group of settings", "rules.accreditation.procedure="]),
     ("rules.accreditation=singel_state_veto", ["did you mean 'rules.accreditation.procedure=single_state_veto'"]),
