@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -116,60 +117,86 @@ def run_folder(cfg: RunConfig) -> Path:
     return Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
 
 
-def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",)) -> Path:
+# Wall seconds of each phase of the last run in this process (imports and compose are measured by the command line
+# and handed to run()); written to the manifest as timings, not results (benchmarks/bench_cli.py reads them).
+PHASES: dict[str, float] = {}
+
+
+@contextmanager
+def phase(name: str):
+    """Time the block as PHASES[name] (wall seconds, replacing an earlier value of that name)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASES[name] = round(time.perf_counter() - started, 3)
+
+
+def _charts(results: RunResults, cfg: RunConfig, folder: Path) -> None:
+    """The run's three charts, each as PNG 300 dpi + SVG + PDF + caption."""
+    w = results.world
+    note = f"{w.name}, R = {cfg.replicates} replicates, seed {cfg.seed}"
+    record = None
+    if cfg.scenario.record:
+        points = on_sessions([s.start for s in cfg.scenario.sessions], cfg.scenario.record)
+        record = [points.get(k, []) for k in w.issue_keys]
+    plotting.save(text_trajectory(results, f"Draft text per provision, {w.name} (R = {cfg.replicates}, "
+                                           f"seed {cfg.seed})", record), folder, "text_trajectory",
+                  "The chair's draft per provision after each session (median and 5-95% band over replicates) "
+                  "on the provision's 0-100 scale, with the blocs' and organisation types' positions after the "
+                  "last session" + ("; black crosses: the recorded texts (docs/RECORD.md), placed after the "
+                                     "last session that had begun by their date" if record else "") + f"; {note}.")
+    plotting.save(plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
+                                              w.eif_delay_days), folder, "ratification_curve",
+                  f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "
+                  f"entry-into-force threshold ({w.eif_ratifications} ratifications + {w.eif_delay_days:g} days); "
+                  f"{note}.")
+    plotting.save(plotting.signatures_by_group(results.signed, w.region, reference=65), folder,
+                  "signatures_by_region", f"Share of each regional group's states that sign at the opening "
+                  f"(65 signed at Hanoi in October 2025); {note}.")
+
+
+def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",), phases: dict[str, float] | None = None) -> Path:
     """Run ``cfg`` and write its folder: config.yaml, manifest.json, results.parquet (and results.csv if
     ``formats`` asks for it), summary.md and the charts.
 
     The folder is made (as a temporary sibling) before the work starts, so an unwritable run_dir is refused
-    before any work; it is renamed into place only when every file is written.
+    before any work; it is renamed into place only when every file is written. ``phases`` are timings measured
+    before the call (the command line's imports and compose), recorded beside this run's own in the manifest.
     """
-    world = build_world(cfg.scenario, cfg.seed)
-    Schedule.resolve(world, cfg.rules, cfg.params)          # validate schedules before any work or output
+    PHASES.clear()
+    PHASES.update(phases or {})
+    with phase("world"):
+        world = build_world(cfg.scenario, cfg.seed)
+        Schedule.resolve(world, cfg.rules, cfg.params)      # validate schedules before any work or output
     folder = run_folder(cfg)
     with io.atomic_dir(folder, "run_dir") as tmp:
         started = time.perf_counter()
         print(f"running {cfg.replicates} replicates with their {cfg.variants.replace('_', ' ')} counterfactuals ...",
               file=sys.stderr, flush=True)
-        if cfg.posterior.draws:                              # parameter uncertainty (sim/posterior.py)
-            from sim.posterior import run_with_posterior
+        with phase("engine_and_after_adoption"):
+            if cfg.posterior.draws:                          # parameter uncertainty (sim/posterior.py)
+                from sim.posterior import run_with_posterior
 
-            results, over_posterior = run_with_posterior(world, cfg)
-        else:
-            results, over_posterior = run_replicates(world, cfg.params, cfg.rules, cfg.seed,
-                                                     np.arange(cfg.replicates), cfg.variants, cfg.chunk_size,
-                                                     cfg.attribution), ""
+                results, over_posterior = run_with_posterior(world, cfg)
+            else:
+                results, over_posterior = run_replicates(world, cfg.params, cfg.rules, cfg.seed,
+                                                         np.arange(cfg.replicates), cfg.variants, cfg.chunk_size,
+                                                         cfg.attribution), ""
         elapsed = time.perf_counter() - started
-        summary = summarise(results, cfg) + over_posterior
-        (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
-        results.table.to_parquet(tmp / "results.parquet", index=False)
-        if "csv" in formats:
-            results.table.to_csv(tmp / "results.csv", index=False)
-        (tmp / "summary.md").write_text(summary)
-        w = results.world
-        note = f"{w.name}, R = {cfg.replicates} replicates, seed {cfg.seed}"
+        with phase("tables"):
+            summary = summarise(results, cfg) + over_posterior
+            (tmp / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+            results.table.to_parquet(tmp / "results.parquet", index=False)
+            if "csv" in formats:
+                results.table.to_csv(tmp / "results.csv", index=False)
+            (tmp / "summary.md").write_text(summary)
         print("drawing the charts ...", file=sys.stderr, flush=True)
-        record = None
-        if cfg.scenario.record:
-            points = on_sessions([s.start for s in cfg.scenario.sessions], cfg.scenario.record)
-            record = [points.get(k, []) for k in w.issue_keys]
-        plotting.save(text_trajectory(results, f"Draft text per provision, {world.name} (R = {cfg.replicates}, "
-                                               f"seed {cfg.seed})", record), tmp, "text_trajectory",
-                      "The chair's draft per provision after each session (median and 5-95% band over replicates) "
-                      "on the provision's 0-100 scale, with the blocs' and organisation types' positions after the "
-                      "last session" + ("; black crosses: the recorded texts (docs/RECORD.md), placed after the "
-                                         "last session that had begun by their date" if record else "")
-                      + f"; {note}.")
-        plotting.save(plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
-                                                  w.eif_delay_days), tmp, "ratification_curve",
-                      f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "
-                      f"entry-into-force threshold ({w.eif_ratifications} ratifications + {w.eif_delay_days:g} days); "
-                      f"{note}.")
-        plotting.save(plotting.signatures_by_group(results.signed, w.region, reference=65), tmp,
-                      "signatures_by_region", f"Share of each regional group's states that sign at the opening "
-                      f"(65 signed at Hanoi in October 2025); {note}.")
+        with phase("charts"):
+            _charts(results, cfg, tmp)
         io.write_manifest(tmp, {"command": "run", "seed": cfg.seed, "replicates": cfg.replicates,
                                 "variants": cfg.variants, "seconds": round(elapsed, 3), "git_commit": io.git_commit(),
-                                "versions": io.versions(), "rules": asdict(cfg.rules)})
+                                "versions": io.versions(), "rules": asdict(cfg.rules), "phases_s": dict(PHASES)})
     print(summary)
     print(f"Results in {folder}  ({cfg.replicates} replicates in {elapsed:.2f} s)")
     return folder

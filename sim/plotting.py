@@ -132,8 +132,9 @@ def _negligible_note(ax, values, min_span: float | None) -> None:
 def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
     """Write ``name`` as PNG (300 dpi), SVG and PDF plus ``name.caption.txt``; returns the paths.
 
-    Each file is written to a temporary sibling and renamed into place (sim.io.write_atomic), so a kill or a full
-    disk never leaves a truncated chart under its final name.
+    The tight bounding box is computed once, from the figure as drawn, and used for every format (``bbox_inches=
+    "tight"`` would lay the figure out again for each). Each file is written to a temporary sibling and renamed
+    into place (sim.io.write_atomic), so a kill or a full disk never leaves a truncated chart under its final name.
     """
     from pathlib import Path
 
@@ -142,10 +143,11 @@ def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
     folder = Path(folder)
     paths = []
     try:
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
         for ext in SAVE_FORMATS:
             meta = {"Creator": "plenary"} if ext != "pdf" else None
             paths.append(io.write_atomic(folder / f"{name}.{ext}", lambda tmp, ext=ext, meta=meta: fig.savefig(
-                tmp, format=ext, bbox_inches="tight", dpi=300, metadata=meta)))
+                tmp, format=ext, bbox_inches=box, dpi=300, metadata=meta)))
         paths.append(io.write_text_atomic(folder / f"{name}.caption.txt", " ".join(caption.split()) + "\n"))
     finally:
         plt.close(fig)
