@@ -127,8 +127,10 @@ def _run(args) -> int:
         return 0
     _compile_notice()
     from experiments.run import run
+    from sim.io import interruptible
 
-    run(cfg, formats=tuple(args.format), phases=dict(PHASES))
+    with interruptible():
+        run(cfg, formats=tuple(args.format), phases=dict(PHASES))
     return 0
 
 

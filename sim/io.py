@@ -157,6 +157,41 @@ def _failed_write(path: Path, exc: OSError) -> OutputError:
 
 
 # ------------------------------------------------------------------------------------ atomic writes
+_PENDING_SIGNALS: list[int] = []     # Ctrl-C seen during this command, even if its KeyboardInterrupt was swallowed
+
+
+@contextmanager
+def interruptible():
+    """SIGINT raises KeyboardInterrupt as usual and is also remembered, so that a folder is never published after a
+    Ctrl-C whose exception was swallowed: a KeyboardInterrupt raised inside a ctypes callback (numba's compiler
+    cache) is printed as "Exception ignored" and dropped, and the run would otherwise finish as if nothing happened.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def handler(signum, frame):
+        _PENDING_SIGNALS.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _PENDING_SIGNALS.clear()
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if a Ctrl-C arrived during ``interruptible()`` (its own exception may be lost)."""
+    if _PENDING_SIGNALS:
+        raise KeyboardInterrupt
+
+
 @contextmanager
 def atomic_dir(final: Path, key: str = "run_dir"):
     """Yield a temporary folder next to ``final``; rename it to ``final`` on success, delete it on failure.
@@ -175,6 +210,7 @@ def atomic_dir(final: Path, key: str = "run_dir"):
         raise _unwritable(final.parent, key, exc) from None
     try:
         yield tmp
+        raise_if_interrupted()
         publish(tmp, is_dir=True)
         for child in tmp.rglob("*"):
             publish(child, is_dir=child.is_dir())
