@@ -68,8 +68,18 @@ def _group_of_settings(key: str, value, node) -> None:
                       f"{key}.{sub}={found[0]}" if found else None)
 
 
+def _flag_values(key: str, values: list) -> None:
+    """A true/false setting: Hydra reads ``7`` as an int and OmegaConf would turn it into True; refuse it."""
+    for value in values:
+        if not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
+            raise ConfigError(key, f"{value!r} is not true or false", "true | false")
+
+
 def check_override(o, groups: dict[str, list[str]]) -> None:
     key = o.key_or_group
+    if not key:
+        line = getattr(o, "input_line", None) or "=..."
+        raise ConfigError(line, "an override needs a key before '='", "key=value, e.g. replicates=4")
     if o.is_hydra_override():
         if "/" in key and not o.is_delete():
             _choice(key, [str(v) for v in _values(o)], hydra_group_options(key))
@@ -95,6 +105,8 @@ def check_override(o, groups: dict[str, list[str]]) -> None:
         for value in _values(o):
             if not isinstance(value, dict):
                 _group_of_settings(key, value, node)
+    elif node is bool:
+        _flag_values(key, _values(o))
 
 
 def check_overrides(overrides: list[str] | tuple[str, ...]) -> None:

@@ -200,19 +200,24 @@ def _compare(args) -> int:
 
 def _validate(args) -> int:
     from experiments.config import load
+    from experiments.run import check_model
     from experiments.validate import validate
 
     _check_out(args.out)
-    _, found = validate(load(args.overrides), args.replicates, args.out)
+    cfg = load(args.overrides)
+    check_model(cfg)
+    _, found = validate(cfg, args.replicates, args.out)
     return 0 if all(t.passed for t in found) else 1
 
 
 def _calibrate(args) -> int:
     from experiments.calibrate import calibrate
     from experiments.config import load
+    from experiments.run import check_model
 
     _check_out(args.out)
     cfg = load(args.overrides)
+    check_model(cfg)
     _compile_notice()
     calibrate(cfg, args.parameters, args.budget, args.name, args.install, args.resume, args.engine, args.cores,
               args.scheduler, args.out, args.work)
@@ -221,10 +226,12 @@ def _calibrate(args) -> int:
 
 def _sensitivity(args) -> int:
     from experiments.config import load
+    from experiments.run import check_model
     from experiments.sensitivity import sensitivity, sobol
 
     _check_out(args.out)
     cfg = load(args.overrides)
+    check_model(cfg)
     if args.method == "sobol":
         sobol(cfg, args.budget, [f for f in (args.factors or "").split(",") if f], args.replicates, args.out)
     else:

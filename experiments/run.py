@@ -97,11 +97,18 @@ def summarise(results: RunResults, cfg: RunConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check_model(cfg: RunConfig):
+    """The world and the rules' schedules build (a list per session has one value per session ...): ConfigError if
+    not. What every command that runs the model checks before any work. Returns the world."""
+    world = build_world(cfg.scenario, cfg.seed)
+    Schedule.resolve(world, cfg.rules, cfg.params)
+    return world
+
+
 def check(cfg: RunConfig) -> str:
     """Everything a run checks before work, without running or writing anything: the world and the rules'
     schedules build, the memory estimate fits the budget, the run folder is new and writable. Returns a summary."""
-    world = build_world(cfg.scenario, cfg.seed)
-    Schedule.resolve(world, cfg.rules, cfg.params)
+    world = check_model(cfg)
     folder = run_folder(cfg)
     if folder.exists():
         raise FileExistsError(f"{folder} already exists")

@@ -141,6 +141,10 @@ def check_writable(folder: Path, key: str = "output folder") -> None:
         raise ConfigError(key, f"cannot write in {path} (permission denied)", "a folder you can write to")
     if os.statvfs(path).f_flag & os.ST_RDONLY:
         raise ConfigError(key, f"cannot write in {path} (read-only file system)", "a folder you can write to")
+    try:                       # what access() cannot tell: /proc, /sys and some mounts refuse new entries even to root
+        os.rmdir(tempfile.mkdtemp(prefix=_tmp_prefix("probe"), dir=path))
+    except OSError as exc:
+        raise _unwritable(path, key, exc) from None
 
 
 WRITE_FAILURES = ("No space left", "Read-only file system", "Disk quota", "Permission denied", "File too large")

@@ -50,7 +50,7 @@ def _dry(tmp_path, override: str) -> list[str]:
     ("scenario.organisations.count=100000000", ["scenario.organisations.count", "GiB", "memory_budget_gb"]),
     ("scenario.agenda_items=1000000000", ["scenario.agenda_items", "GiB", "memory_budget_gb"]),
     ("scenario.agenda_items=1e9", ["scenario.agenda_items", "Integer"]),
-    ("scenario.issues.0.technical=maybe", ["scenario.issues.0.technical", "bool"]),
+    ("scenario.issues.0.technical=maybe", ["scenario.issues.0.technical", "true | false"]),
     ("scenario.blocs.0.salience=[0.5,0.5]", ["scenario.blocs.0.salience", "10 numbers"]),
     ("scenario.sessions.2.kind=resumd", ["scenario.sessions.2.kind", "'resumed'"]),
     ("scenario.treaty.reservable=[scope,realtim]", ["scenario.treaty.reservable.1", "'realtime'"]),
