@@ -60,8 +60,13 @@ def test_compromise_equals_decides_round0_and_nash_reduces_to_it(name):
     np.testing.assert_allclose(cm, ROUND0[name], atol=0.01)
     np.testing.assert_allclose(bargaining.nash_bargaining(data), cm, atol=0.01)
     assert np.abs(bargaining.nash_bargaining(data, remote=1.0) - cm).max() > 0.1   # a near point does matter
-    # this project's state-only negotiation lands near the compromise (MODEL.md §6.1), on the data's scale
-    assert np.abs(bargaining.state_only(data) - cm).max() < 2.5
+    # this project's state-only negotiation lands near the compromise on the data's scale, when the chair answers
+    # whole-text blockers alone; its red lines per provision move it away on purpose (ASSUMPTIONS.md, validate
+    # targets 2 and 4), so the stylised fact is checked without them
+    from sim import presets
+
+    params = presets.params(chair_redline_share=0.0)
+    assert np.abs(bargaining.state_only(data, params) - cm).max() < 2.5
 
 
 @needs_data

@@ -64,7 +64,9 @@ def test_run_through_the_console_script_writes_the_same_folder_as_main(tmp_path,
 def test_ctrl_c_during_a_run_leaves_nothing_and_exits_by_the_signal(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-c", ENTRY, "run", f"run_dir={out}", "replicates=400"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: a runner started in the background passes SIGINT on ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(tmp_path.iterdir()) and time.monotonic() < deadline:   # the temporary folder: work has begun
         time.sleep(0.05)

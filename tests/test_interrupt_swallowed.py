@@ -9,6 +9,14 @@ import pytest
 from sim import io
 
 
+@pytest.fixture(autouse=True)
+def _ctrl_c_as_in_a_terminal():
+    """A test runner started in the background (``pytest &``) inherits SIGINT ignored; a terminal does not."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
 def test_a_swallowed_ctrl_c_still_stops_the_folder_from_being_published(tmp_path):
     final = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt), io.interruptible(), io.atomic_dir(final) as tmp:
