@@ -76,16 +76,19 @@ def no_treaty_loss(budapest, theta, table: dict) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-_SATURATED = 40.0   # |z| beyond which 0.5 (1 + tanh(z / 2)) is exactly 0 or 1 in double precision
+_SATURATED = 40.0   # |z| beyond which the logistic is 1 exactly, or below 5e-18 and taken as 0
 
 
 @njit(cache=True, inline="always")
 def _logistic(z):
+    """1 / (1 + exp(-z)), the same function as the reference's 0.5 (1 + tanh(z / 2)) to within 2 ulp; exp is what
+    keeps the chair's red-line estimate (one logistic per state and provision) cheap: the tanh form made
+    ``chair_draft`` and ``package`` 2.3x slower (benchmarks/bench_engine.py)."""
     if z > _SATURATED:
         return 1.0
     if z < -_SATURATED:
         return 0.0
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 @njit(cache=True)
