@@ -152,18 +152,26 @@ def decide_rule(e, chair, spec: CospSpec, params: Params, u_abs, u_abst) -> np.n
     return np.array(ACCESS_RULES)[np.argmin(dist, axis=1)]
 
 
-def rules_negotiation(world: World, params: Params, ahc_rules: Rules, spec: CospSpec, seed: int, replicates):
-    """Stage 1 for every replicate: (the chair's access position (R,), the rule text adopted (R,) str, whether it
-    changed the status quo (R,) bool)."""
+def access_negotiation(world: World, params: Params, ahc_rules: Rules, spec: CospSpec, seed: int, replicates,
+                       engagement=None) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 1's negotiation without the decision: the chair's access position (R,) and the states' access
+    positions after the linked package (R,N). ``engagement`` (N,) as in sim.engine.Negotiation."""
     replicates = np.asarray(replicates)
     aw = access_world(world, spec, seed)
     rules = replace(ahc_rules, informal_share=spec.informal_share, informals=spec.informals,
                     speaking_minutes=spec.speaking_minutes, statement_minutes=spec.statement_minutes)
-    neg = Negotiation(aw, params, rules, seed, replicates, x_shift=camp_shift(world, spec, seed, replicates)).run()
+    neg = Negotiation(aw, params, rules, seed, replicates, x_shift=camp_shift(world, spec, seed, replicates),
+                      engagement=engagement).run()
+    return neg.d[:, 0], linked_positions(world, spec, neg.p[:, :, 0])
+
+
+def rules_negotiation(world: World, params: Params, ahc_rules: Rules, spec: CospSpec, seed: int, replicates):
+    """Stage 1 for every replicate: (the chair's access position (R,), the rule text adopted (R,) str, whether it
+    changed the status quo (R,) bool)."""
+    chair, e = access_negotiation(world, params, ahc_rules, spec, seed, replicates)
     _, u_abs, u_abst = cosp_draws(world, seed, replicates)
-    e = linked_positions(world, spec, neg.p[:, :, 0])
-    rule = decide_rule(e, neg.d[:, 0], spec, params, u_abs, u_abst)
-    return neg.d[:, 0], rule, rule != spec.status_quo
+    rule = decide_rule(e, chair, spec, params, u_abs, u_abst)
+    return chair, rule, rule != spec.status_quo
 
 
 def cosp_chain(world: World, params: Params, ahc_rules: Rules, spec: CospSpec, seed: int, replicates,

@@ -59,10 +59,12 @@ class Negotiation:
         replicates: replicate numbers (R,), keys of the random streams.
         variants: (V,O) bool, organisations present in each variant (default: all present).
         x_shift: (R,N,K) optional per-replicate shift of the ideal points (e.g. the COSP camps' shocks).
+        engagement: (N,) optional multiplier of each delegation's susceptibility to stakeholders (default 1: as
+            the parameters say); sim.advocacy.pivotal raises one delegation's to ask where more engagement pays.
     """
 
     def __init__(self, world: World, params: Params, rules: Rules, seed: int, replicates, variants=None,
-                 x_shift=None):
+                 x_shift=None, engagement=None):
         self.world, self.params, self.rules, self.seed = world, params, rules, int(seed)
         self.replicates = np.asarray(replicates, dtype=np.int64)
         self.variants = np.ones((1, world.n_orgs), bool) if variants is None else np.asarray(variants, bool)
@@ -73,6 +75,8 @@ class Negotiation:
         self.present = self.variants[self.variant]       # (B,O)
         self.x_shift = None if x_shift is None else np.asarray(x_shift, dtype=float)
         self._precompute()
+        if engagement is not None:
+            self.lam = self.lam * np.asarray(engagement, dtype=float)[:, None]
         self._draw()
         self._start()
         self._start_influence()
