@@ -158,3 +158,10 @@ def test_the_text_without_stakeholders_does_not_depend_on_coalitions(world, para
     _, joint_none = co._all_vs_none(world, params, rules, SEED, REPS)
     _, apart_none = co._all_vs_none(co.separate(world), params, rules, SEED, REPS)
     np.testing.assert_array_equal(joint_none, apart_none)
+
+
+def test_separating_one_coalition_reports_only_that_one(world, params, rules):
+    first = co.named_coalitions(world)[0]
+    out = co.joint_vs_separate(world, params, rules, SEED, np.arange(2), coalitions=[first])
+    assert set(out.loc[out["outcome"] != "effect", "coalition"]) == {first}
+    assert len(out) == world.n_issues + world.n_issues + 1

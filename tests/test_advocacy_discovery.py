@@ -178,3 +178,20 @@ def test_discover_smoke_on_the_default_world(world, params):
     assert isinstance(res.box, dv.PrimBox) and "scope" in res.box.sentence
     with pytest.raises(ValueError, match="no provision"):
         dv.discover(world, params, presets_, SEED, np.arange(2), 2, names, "nonexistent", points)
+
+
+def test_p_beats_on_tables_from_run_over_posterior(world, rules):
+    from sim import posterior
+
+    draws = posterior.draws("default", 2, SEED)
+    reps = np.arange(2)
+    a, _ = posterior.run_over_posterior(world, draws, presets.rules("open_door"), SEED, reps, "all_vs_none")
+    b, _ = posterior.run_over_posterior(world, draws, rules, SEED, reps, "all_vs_none")
+    out = dv.p_beats(a, b, "influence_all")
+    assert out.draws == 2 and out.pairs == 4
+    by_hand = (a.set_index(["draw", "replicate"])["influence_all"]
+               - b.set_index(["draw", "replicate"])["influence_all"]).groupby("draw").mean()
+    np.testing.assert_allclose(out.per_draw.to_numpy(), by_hand.to_numpy())
+    assert out.p == float((by_hand > 0).mean())
+    same = dv.p_beats(b, b, "influence_all")
+    assert same.p == 0.0 and same.mean == 0.0                          # a tie beats nothing
