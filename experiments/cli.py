@@ -8,6 +8,7 @@
     plenary compare FILE            bargaining models side by side on Decide-format actor-issue data
     plenary validate [override ...] the model against the real record and its stylised facts (exit 1 on a miss)
     plenary calibrate [--budget quick] fit the parameters to the record by ABC-SMC -> a named posterior
+    plenary brief cosp [--rules ..]  a brief on the COSP's stakeholder-access rule options (issue 13)
     plenary sensitivity             Morris screening of the behavioural parameters
     plenary dashboard               the live workshop dashboard on http://127.0.0.1:8765
 
@@ -61,6 +62,17 @@ def positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (allowed: a whole number >= 1)") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"{number} is too small (allowed: a whole number >= 1)")
+    return number
+
+
+def nonnegative(value: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (allowed: a whole number >= 0)") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{number} is too small (allowed: a whole number >= 0)")
     return number
 
 
@@ -239,6 +251,58 @@ def _sensitivity(args) -> int:
     return 0
 
 
+def _brief(args) -> int:
+    """``plenary brief cosp``: the rule options' brief (sim/advocacy/brief.py) into --out."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from experiments.config import load
+    from experiments.run import check_model
+    from sim import presets
+    from sim.advocacy import brief
+    from sim.errors import nearest
+
+    out = Path(args.out or Path("outputs") / "briefs" / f"{args.topic}_{datetime.now():%Y-%m-%d_%H-%M-%S}")
+    if out.exists():
+        raise FileExistsError(f"{out} already exists")
+    _check_out(str(out.parent))
+    overrides = list(args.overrides) + ([f"scenario={args.scenario}"] if args.scenario else [])
+    cfg = load(overrides)
+    check_model(cfg)
+    known = sorted(p.stem for p in (presets.config_dir() / "rules").glob("*.yaml"))
+    options = tuple(o.strip() for o in args.rules.split(",") if o.strip()) if args.rules else brief.DEFAULT_OPTIONS
+    for o in options:
+        if o not in known:
+            found = nearest(o, known)
+            raise ConfigError("--rules", f"no rules preset {o!r}", " | ".join(known), found[0] if found else None)
+    if len(options) < 2 or len(set(options)) != len(options):
+        raise ConfigError("--rules", f"{args.rules!r} does not name two or more different presets",
+                          "a comma list of rules presets, the reference first, e.g. cosp_rule_17_2,cosp_open")
+    issues = [i.key for i in cfg.scenario.issues]
+    if args.provision and args.provision not in issues:
+        found = nearest(args.provision, issues)
+        raise ConfigError("--provision", f"no provision {args.provision!r}", " | ".join(issues),
+                          found[0] if found else None)
+    sizes = dict(brief.QUICK) if args.quick else {}
+    sizes.update({k: getattr(args, k) for k in ("replicates", "draws") if getattr(args, k) is not None})
+    spec = brief.BriefSpec(options=options, provision=args.provision, points=args.points, **sizes)
+    if spec.draws:
+        from sim import posterior
+
+        if cfg.posterior.name not in posterior.available():
+            found = nearest(cfg.posterior.name, posterior.available())
+            raise ConfigError("posterior.name", f"no posterior {cfg.posterior.name!r}",
+                              " | ".join(posterior.available()), found[0] if found else None)
+    _compile_notice()
+    from sim.io import interruptible
+
+    command = "plenary " + " ".join(sys.argv[1:] if sys.argv[1:2] == ["brief"] else ["brief", args.topic])
+    with interruptible():
+        brief.run(cfg, spec, out, command, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"Brief in {out}/brief.md (and brief.html, figures/, tables/)")
+    return 0
+
+
 def _dashboard(args) -> int:
     import importlib.util
     import subprocess
@@ -347,6 +411,27 @@ def build_parser() -> argparse.ArgumentParser:
     p_sen.add_argument("--factors", default=None, help="Sobol: comma list of parameters, e.g. "
                        "stakeholder_weight_max,saturation,confidence_political")
     p_sen.set_defaults(handler=_sensitivity)
+    p_briefs = sub.add_parser("brief", help="a short brief for advocates (plenary brief cosp: the COSP's "
+                              "stakeholder-access rule options; Markdown, HTML, charts with captions)")
+    topics = p_briefs.add_subparsers(dest="topic", required=True)
+    p_brief = topics.add_parser("cosp", help="the COSP's stakeholder-access rule options", description="Every rule "
+                                "option against the first, paired, with intervals over replicates and posterior "
+                                "draws; pivotal delegations, coalition value, scenario discovery and robustness. "
+                                "Hydra overrides as for plenary run.")
+    p_brief.add_argument("--scenario", default=None, help="scenario preset (default: ahc_cybercrime)")
+    p_brief.add_argument("--rules", default=None, help="comma list of rules presets to compare, the reference first "
+                         "(default: the seven COSP options, draft rule 17(2) first)")
+    p_brief.add_argument("--replicates", type=positive, default=None, help="paired replicates per option and draw "
+                         "(default 32)")
+    p_brief.add_argument("--draws", type=nonnegative, default=None, help="posterior draws (default 8; 0: the "
+                         "parameters as configured)")
+    p_brief.add_argument("--provision", default=None, help="provision of the pivot and discovery questions (default: "
+                         "the one stakeholders move most)")
+    p_brief.add_argument("--points", type=float, default=1.0, help="'moved by more than X points' (default 1)")
+    p_brief.add_argument("--quick", action="store_true", help="small sizes for a first look (about a minute)")
+    p_brief.add_argument("--out", default=None, help="output folder (default: outputs/briefs/cosp_<time>)")
+    p_brief.add_argument("overrides", nargs="*", help="Hydra overrides (seed=7, params=posterior, cosp.decision_rule=...)")
+    p_brief.set_defaults(handler=_brief)
     p_dash = sub.add_parser("dashboard", help="the live workshop dashboard (Mesa SolaraViz), offline, localhost")
     p_dash.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p_dash.add_argument("--port", type=positive, default=8765, help="port (default 8765)")
