@@ -129,7 +129,9 @@ def connect(spec: DaskSpec, n_cells: int, folder: Path):
     """A dask Client on the cluster the config asks for (started here unless ``dask.address`` names one)."""
     from distributed import Client, LocalCluster
 
-    quiet = logging.ERROR
+    # Workers log at ERROR when the scheduler goes away under them (a heartbeat after Ctrl-C/SIGTERM: a traceback
+    # on the user's terminal); a cell's own failure comes back through its future and is recorded, not logged.
+    quiet = logging.CRITICAL
     if spec.address is not None:
         try:
             client = Client(str(spec.address), timeout=CONNECT_SECONDS)

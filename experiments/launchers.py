@@ -167,6 +167,7 @@ def signals():
         return
 
     def stop(signum, frame):
+        _SIGNALLED.append(signum)
         raise Interrupted(signum)
 
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -178,6 +179,19 @@ def signals():
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
+        _SIGNALLED.clear()
+
+
+# Signals received under signals(): the Interrupted raised by the handler can be turned into another exception on
+# its way out (raised inside a numba-compiled call it becomes "SystemError: ... returned a result with an exception
+# set"), which a cell would record as its failure; run_one and run_local ask here first.
+_SIGNALLED: list[int] = []
+
+
+def raise_if_signalled() -> None:
+    """Raise Interrupted if SIGINT/SIGTERM arrived under signals(), whatever became of its own exception."""
+    if _SIGNALLED:
+        raise Interrupted(_SIGNALLED[0])
 
 
 @contextlib.contextmanager
@@ -200,7 +214,9 @@ def run_local(p: Plan, cells: list[Cell], folder: Path) -> bool:
     """Run the cells one after the other in this process, from the planned configs (no Hydra compose per cell)."""
     fail_fast = p.config.sweep.fail_fast
     for c in cells:
-        if sw.run_one(p.configs[c.id], c, folder, fail_fast) == "failed" and fail_fast:
+        status = sw.run_one(p.configs[c.id], c, folder, fail_fast)
+        raise_if_signalled()
+        if status == "failed" and fail_fast:
             break
     return False
 

@@ -303,6 +303,7 @@ def run_one(cfg: RunConfig, cell: Cell, sweep_dir: Path, fail_fast: bool = False
     try:
         run_cell(cfg, cell, folder)
     except Exception as exc:
+        launchers.raise_if_signalled()        # an interruption whose exception was transformed: not a failure
         _fail(sweep_dir, cell, f"{type(exc).__name__}: {exc}", traceback.format_exc())
         return "failed"
     record.unlink(missing_ok=True)
