@@ -422,8 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief.add_argument("--rules", default=None, help="comma list of rules presets to compare, the reference first "
                          "(default: the seven COSP options, draft rule 17(2) first)")
     p_brief.add_argument("--replicates", type=positive, default=None, help="paired replicates per option and draw "
-                         "(default 32)")
-    p_brief.add_argument("--draws", type=nonnegative, default=None, help="posterior draws (default 8; 0: the "
+                         "(default 64)")
+    p_brief.add_argument("--draws", type=nonnegative, default=None, help="posterior draws (default 16; 0: the "
                          "parameters as configured)")
     p_brief.add_argument("--provision", default=None, help="provision of the pivot and discovery questions (default: "
                          "the one stakeholders move most)")

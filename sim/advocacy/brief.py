@@ -78,12 +78,12 @@ class BriefSpec:
     """What the brief runs. Sizes are chosen so that the default brief takes minutes on 2 cores (benchmarks/)."""
 
     options: tuple[str, ...] = DEFAULT_OPTIONS   # rule presets; the first is the reference
-    replicates: int = 32                  # paired replicates per option and draw
-    draws: int = 8                        # posterior draws (0: the parameters as configured, no posterior)
+    replicates: int = 64                  # paired replicates per option and draw
+    draws: int = 16                       # posterior draws (0: the parameters as configured, no posterior)
     pivot_replicates: int = 16            # replicates for the pivotal-delegation finite differences
     pivot_step: float = 0.25              # engagement step (sim.advocacy.pivotal.STEP)
     top: int = 10                         # delegations shown
-    discovery_samples: int = 48           # parameter sets of the scenario discovery (Latin hypercube)
+    discovery_samples: int = 128          # parameter sets of the scenario discovery (Latin hypercube)
     discovery_replicates: int = 8
     discovery_parameters: tuple[str, ...] = ("stakeholder_weight_max", "susceptibility", "confidence_political",
                                              "lobby_contacts", "coalition_reach")
