@@ -278,6 +278,7 @@ def _brief(args) -> int:
     if len(options) < 2 or len(set(options)) != len(options):
         raise ConfigError("--rules", f"{args.rules!r} does not name two or more different presets",
                           "a comma list of rules presets, the reference first, e.g. cosp_rule_17_2,cosp_open")
+    brief.check_options(cfg, options)
     issues = [i.key for i in cfg.scenario.issues]
     if args.provision and args.provision not in issues:
         found = nearest(args.provision, issues)

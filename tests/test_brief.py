@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,7 @@ def test_page_escapes_html_and_renders_tables():
     (["--rules", "cosp_rule_17_2,cosp_opne"], "did you mean 'cosp_open'"),
     (["--rules", "cosp_open"], "--rules"),
     (["--rules", "cosp_open,cosp_open"], "--rules"),
+    (["--rules", "cosp_open,ahc_2022_2024"], "'ahc_2022_2024' does not fit the COSP's 4 sessions"),
     (["--provision", "e_evidense"], "did you mean 'e_evidence'"),
     (["--draws", "-1"], "--draws"),
     (["posterior.name=defualt"], "did you mean 'default'"),
@@ -120,3 +122,33 @@ def test_an_existing_folder_is_never_overwritten(tmp_path, capsys):
     (out / "mine.txt").write_text("keep")
     assert main(["brief", "cosp", "--quick", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err and (out / "mine.txt").read_text() == "keep"
+
+
+@pytest.mark.slow
+def test_the_same_brief_for_other_rule_presets(tmp_path):
+    # --rules works for any presets that fit the COSP's sessions: two AHC presets, no posterior
+    out = tmp_path / "doors"
+    assert main(["brief", "cosp", "--quick", "--draws", "0", "--rules", "closed_door,ahc_no_squeeze", "--out", str(out)]) == 0
+    md = (out / "brief.md").read_text()
+    assert "Reference option: closed door." in md and "| ahc no squeeze |" in md
+    assert "No posterior was used (draws=0)" in md
+    kept = pd.read_csv(out / "tables" / "kept_out.csv")
+    assert set(kept["option"]) == {"closed_door", "ahc_no_squeeze"} and set(kept["draw"]) == {0}
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "brief_cosp"
+
+
+def test_the_example_brief_is_the_default_brief_and_traceable():
+    # docs/examples/brief_cosp is written by exactly this command (README), at the default sizes of BriefSpec
+    manifest = json.loads((EXAMPLE / "manifest.json").read_text())
+    assert manifest["command"] == "plenary brief cosp --out docs/examples/brief_cosp"
+    assert manifest["brief"] == json.loads(json.dumps(brief.asdict(brief.BriefSpec()), default=str))
+    assert not manifest["git_commit"].endswith("+dirty")             # the code that wrote it is a commit
+    md = (EXAMPLE / "brief.md").read_text()
+    for name in re.findall(r"\(figures/([a-z_]+)\.png\)", md):
+        assert (EXAMPLE / "figures" / f"{name}.caption.txt").is_file() and (EXAMPLE / "figures" / f"{name}.pdf").is_file()
+    table = pd.read_parquet(EXAMPLE / "tables" / "options.parquet")
+    for option, label in (("cosp_rule_17_2", "rule 17(2)"), ("cosp_none", "none")):
+        s = brief.level(table, "accredited", option)
+        assert f"| {label} | {brief.fmt(s, 1)} |" in md

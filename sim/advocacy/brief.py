@@ -160,6 +160,23 @@ def level(table: pd.DataFrame, column: str, option: str) -> dict:
     return summary(table[table["option"] == option].set_index(["draw", "replicate"])[column])
 
 
+def check_options(cfg: RunConfig, options) -> None:
+    """Before any work: every rule option must fit the COSP's sessions (a per-session list of the AHC's length
+    does not), as ConfigError naming --rules."""
+    from sim.engine import Schedule
+    from sim.errors import ConfigError
+    from sim.scenario import build_world
+
+    pw = cosp.protocol_world(build_world(cfg.scenario, cfg.seed), cfg.cosp)
+    for name in options:
+        try:
+            Schedule.resolve(pw, presets.rules(name), cfg.params)
+        except ConfigError as exc:
+            raise ConfigError("--rules", f"the rules preset {name!r} does not fit the COSP's {pw.n_sessions} "
+                              f"sessions ({exc.key}: {exc.problem})", "rules presets with one value per lever, e.g. "
+                              "the cosp_* presets") from None
+
+
 def compute(cfg: RunConfig, spec: BriefSpec, progress=print) -> BriefData:
     """Run everything the brief reports (see the module docstring)."""
     from sim.advocacy import coalitions, discovery, pivotal
@@ -591,7 +608,9 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
            "table behind the numbers is in tables/, every figure in figures/ (PNG 300 dpi, SVG, PDF, caption).")
     (folder / "brief.md").write_text(page.markdown(), encoding="utf-8")
     (folder / "brief.html").write_text(page.html("Stakeholder access to the COSP"), encoding="utf-8")
-    t.to_parquet(folder / "tables" / "options.parquet", index=False)      # every run row (large: parquet)
+    keep = [c for c in t.columns if c in ("option", "draw", "replicate", "mode", "accredited", "influence_all")
+            or c.startswith(("text_", "effect_", "accredited_"))]
+    t[keep].to_parquet(folder / "tables" / "options.parquet", index=False)   # the run rows behind every number
     data.kept_out.to_csv(folder / "tables" / "kept_out.csv", index=False)
     data.adoption.to_csv(folder / "tables" / "rule_adopted.csv", index=False)
     data.access_pivots.table.to_csv(folder / "tables" / "pivotal_access.csv", index=False)
