@@ -38,13 +38,20 @@ def versions() -> dict[str, str]:
     return out
 
 
+# What decides a result: a change here (or a new file) marks the commit '+dirty'; outputs and docs do not.
+CODE_PATHS = ("sim", "configs", "experiments", "pyproject.toml")
+
+
 def git_commit() -> str:
-    """The commit of the source tree the package runs from, or 'unknown'."""
+    """The commit of the source tree the package runs from (+dirty when the code or configs differ from it; a run's
+    own output folder in the checkout does not count), or 'unknown'."""
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain"], capture_output=True, text=True,
-                               timeout=5).stdout.strip()
+        root = subprocess.run(["git", "-C", str(here), "rev-parse", "--show-toplevel"], capture_output=True,
+                              text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root or str(here), "status", "--porcelain", "--", *CODE_PATHS],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
         return (out.stdout.strip() + ("+dirty" if dirty else "")) if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
