@@ -128,7 +128,8 @@ def test_an_existing_folder_is_never_overwritten(tmp_path, capsys):
 def test_the_same_brief_for_other_rule_presets(tmp_path):
     # --rules works for any presets that fit the COSP's sessions: two AHC presets, no posterior
     out = tmp_path / "doors"
-    assert main(["brief", "cosp", "--quick", "--draws", "0", "--rules", "closed_door,ahc_no_squeeze", "--out", str(out)]) == 0
+    argv = ["brief", "cosp", "--quick", "--draws", "0", "--rules", "closed_door,ahc_no_squeeze", "--out", str(out)]
+    assert main(argv) == 0
     md = (out / "brief.md").read_text()
     assert "Reference option: closed door." in md and "| ahc no squeeze |" in md
     assert "No posterior was used (draws=0)" in md
