@@ -540,6 +540,13 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
     page.figure("influence_by_provision", captions["influence_by_provision"])
 
     page.h(2, "4. Which rule will the COSP adopt?")
+    by_draw = data.adoption.attrs.get("by_draw")
+    spread = (f"; over the posterior draws the share that changes the text on the table ranges from "
+              f"{by_draw.min():.0%} to {by_draw.max():.0%}") if by_draw is not None and len(by_draw) > 1 else ""
+    page.p(f"The COSP's rules negotiation (sim/cosp.py), with draft rule 17(2) on the table and the "
+           f"{cfg.cosp.decision_rule.replace('_', ' ')} decision rule, adopts (share of runs){spread}:")
+    page.table(pd.DataFrame({"rule text": [RULE_TEXT_LABELS.get(r, r) for r in data.adoption["rule"]],
+                             "share of runs": data.adoption["share"].map("{:.0%}".format)}))
     page.figure("rule_adopted", captions["rule_adopted"])
 
     page.h(2, "5. Whom to talk to")
