@@ -108,6 +108,7 @@ class BriefData:
     deciders: dict = field(default_factory=dict)
     joint: pd.DataFrame | None = None
     shapley: pd.DataFrame | None = None
+    type_shapley: pd.DataFrame | None = None
     discovery: object = None
     robust: pd.DataFrame | None = None
     provision: str = ""
@@ -239,6 +240,7 @@ def compute(cfg: RunConfig, spec: BriefSpec, progress=print) -> BriefData:
     creps = np.arange(spec.coalition_replicates)
     joint = coalitions.joint_vs_separate(pw, cfg.params, rules[ref], cfg.seed, creps)
     shap = coalitions.coalition_shapley(pw, cfg.params, rules[ref], cfg.seed, creps)
+    type_shap = coalitions.type_shapley(pw, cfg.params, rules[ref], cfg.seed, creps)
     clock["coalitions"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -266,7 +268,7 @@ def compute(cfg: RunConfig, spec: BriefSpec, progress=print) -> BriefData:
     clock["total"] = time.perf_counter() - started
     return BriefData(spec, world.name, pw.issue_keys, pw.issue_labels,
                      {k: int((pw.org_type == g).sum()) for g, k in enumerate(TYPE_KEYS)}, table, kept_out, adoption,
-                     piv, apiv, deciders, joint, shap, found, pd.DataFrame(robust), provision,
+                     piv, apiv, deciders, joint, shap, type_shap, found, pd.DataFrame(robust), provision,
                      {k: round(v, 2) for k, v in clock.items()}, post_meta)
 
 
@@ -584,6 +586,14 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
         page.table(_coalition_table(data.joint))
     if "coalition_shapley" in captions:
         page.figure("coalition_shapley", captions["coalition_shapley"])
+    if data.type_shapley is not None and len(data.type_shapley):
+        ts = data.type_shapley
+        page.p("The same attribution over organisation types (Shapley values over the 64 coalitions of types; weighted "
+               "points of the influence of all stakeholders, 95% intervals over replicates; the shares add up to 1):")
+        page.table(pd.DataFrame({"type": [TYPE_LABELS.get(p_, p_) for p_ in ts["player"]],
+                                 "Shapley value": [f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]" for m, lo, hi in
+                                                   zip(ts["shapley"], ts["shapley_lo"], ts["shapley_hi"], strict=True)],
+                                 "share of the total": ts["share_of_total"].map("{:.0%}".format)}))
 
     page.h(2, f"7. When is stakeholder influence real? ('{_label(data, data.provision)}' moved by more than "
               f"{spec.points:g} point{'s' if spec.points != 1 else ''})")
@@ -628,6 +638,8 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
         data.joint.to_csv(folder / "tables" / "joint_vs_separate.csv", index=False)
     if data.shapley is not None:
         data.shapley.to_csv(folder / "tables" / "coalition_shapley.csv", index=False)
+    if data.type_shapley is not None:
+        data.type_shapley.to_csv(folder / "tables" / "type_shapley.csv", index=False)
     data.discovery.experiments.to_csv(folder / "tables" / "discovery.csv", index=False)
     if data.robust is not None:
         data.robust.to_csv(folder / "tables" / "robustness.csv", index=False)
