@@ -277,16 +277,17 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
     # 5. stylised facts as paired effects
     effects = []
 
-    def effect(number, name, diff, expect_positive=True, weak=False):
+    def effect(number, name, diff, expect_positive=True, weak=False, unit="points"):
         mean, lo, hi, _ = analysis.mean_ci(diff)
         ok = (mean >= -1e-12 if weak else lo > 0) if expect_positive else hi < 0
-        effects.append({"fact": number, "effect": name, "mean": mean, "lo": lo, "hi": hi})
+        effects.append({"fact": number, "effect": name, "mean": mean, "lo": lo, "hi": hi, "unit": unit})
         out.append(Target(number, name, f"{mean:+.4f} [{lo:+.4f}, {hi:+.4f}]",
                           ("> 0" if not weak else ">= 0") if expect_positive else "< 0", bool(ok)))
 
     effect("5.2a", "Influence: 15 vs 0 stakeholder minutes per item", f["speaking_15"] - f["speaking_0"])
     effect("5.2b", "Diminishing returns: gain per minute 0-15 minus gain per minute 15-60",
-           (f["speaking_15"] - f["speaking_0"]) / 15 - (f["speaking_60"] - f["speaking_15"]) / 45)
+           (f["speaking_15"] - f["speaking_0"]) / 15 - (f["speaking_60"] - f["speaking_15"]) / 45,
+           unit="points per minute")
     effect("5.3", "Text shift by stakeholders: technical minus political provisions",
            f["shift_technical"] - f["shift_political"])
     effect("5.4a", "Influence: 80% vs 20% of work in closed informals", f["informal_08"] - f["informal_02"],
@@ -295,11 +296,11 @@ def targets(m: dict) -> tuple[list[Target], pd.DataFrame, pd.DataFrame]:
            f["informal_08"] - f["allied_off"])
     acc = m["acc"]
     effect("5.5a", "Accredited: open minus non-objection vote", acc["open"]["accredited"]
-           - acc["non_objection_vote"]["accredited"], weak=True)
+           - acc["non_objection_vote"]["accredited"], weak=True, unit="organisations")
     effect("5.5b", "Accredited: non-objection vote minus single-state veto",
-           acc["non_objection_vote"]["accredited"] - acc["single_state_veto"]["accredited"])
+           acc["non_objection_vote"]["accredited"] - acc["single_state_veto"]["accredited"], unit="organisations")
     effect("5.5c", "Human-rights share: non-objection vote minus single-state veto",
-           acc["non_objection_vote"]["rights_share"] - acc["single_state_veto"]["rights_share"])
+           acc["non_objection_vote"]["rights_share"] - acc["single_state_veto"]["rights_share"], unit="share")
     m["record_table"] = comparison
     return out, by_region, prof, pd.DataFrame(effects)
 
@@ -327,7 +328,10 @@ def validate(cfg: RunConfig, replicates: int = 200, out=None) -> tuple[Path, lis
                   "Chair's first draft and final text per provision (mean over replicates); 0 narrow and "
                   "rights-protective, 100 broad. " + caption)
     plotting.save(plotting.effects_forest(effects), dest, "stylised_facts",
-                  "Stylised facts of MODEL.md §6 as paired effects (same replicate seeds) with 95% intervals. " + caption)
+                  "Stylised facts of MODEL.md §6 as paired effects (same replicate seeds) with 95% intervals, each row "
+                  "in its own unit (points of the 0-100 scale, points per minute of speaking time, organisations, "
+                  "share of the accredited); no row's axis is narrower than a material effect in its unit "
+                  "(10 points, 0.1 point per minute, 20 organisations, 0.1). " + caption)
     lines = [f"# Validation: {m['world'].name}", "", caption, "",
              f"**{sum(t.passed for t in found)} of {len(found)} targets met.**"
              + ("".join(f" MISSED {t.number}: {t.name}." for t in found if not t.passed)), "",

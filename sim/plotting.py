@@ -390,21 +390,35 @@ def text_profile(prof) -> plt.Figure:
     return fig
 
 
+# The narrowest x-axis each unit of a stylised fact may have: wide enough that an effect a referee would call
+# negligible looks negligible (10 points on the 0-100 scale, as EFFECT_SPAN; a point per 10 minutes; 20
+# organisations of about 200; a tenth of a share).
+UNIT_SPANS = {"points": EFFECT_SPAN, "points per minute": 0.1, "organisations": 20.0, "share": 0.1}
+
+
 def effects_forest(effects) -> plt.Figure:
-    """Paired effects with 95% intervals, one row each (columns: fact, effect, mean, lo, hi)."""
+    """Paired effects with 95% intervals, one row each (columns: fact, effect, mean, lo, hi, and unit).
+
+    Each row has its own axis in its own unit, at least UNIT_SPANS[unit] wide and including 0, so that no row zooms
+    in on a negligible effect; a row in points whose every value is below NEGLIGIBLE says so beside it."""
+    units = effects["unit"] if "unit" in effects else ["points"] * len(effects)
     with _style():
-        fig, axes = plt.subplots(len(effects), 1, figsize=(7.2, 0.55 * len(effects) + 0.8), squeeze=False)
-        for ax, row in zip(axes[:, 0], effects.itertuples(), strict=True):
+        fig, axes = plt.subplots(len(effects), 1, figsize=(7.2, 0.62 * len(effects) + 0.9), squeeze=False)
+        for ax, row, unit in zip(axes[:, 0], effects.itertuples(), units, strict=True):
             colour = SERIES[0] if (row.lo > 0 or row.hi < 0) else "0.5"
             ax.errorbar([row.mean], [0], xerr=[[row.mean - row.lo], [row.hi - row.mean]], fmt="o", color=colour,
                         capsize=3, ms=4)
             ax.axvline(0, color="0.6", lw=0.8)
             ax.set_yticks([0], [textwrap.fill(f"{row.fact} {row.effect}", 60)], fontsize=7)
-            span = max(abs(row.lo), abs(row.hi)) * 1.3 or 1.0
-            ax.set_xlim(-span, span)
+            ax.set_xlim(*honest_limits([row.lo, row.hi, row.mean], UNIT_SPANS.get(unit, EFFECT_SPAN)))
             ax.tick_params(axis="x", labelsize=7)
+            ax.set_xlabel(unit, fontsize=7, labelpad=1)
             ax.spines[["left"]].set_visible(False)
-        axes[0, 0].set_title("Stylised facts as paired effects (95% intervals; each row on its own scale)", loc="left")
+            if unit == "points" and max(abs(row.lo), abs(row.hi)) < NEGLIGIBLE:
+                ax.text(1.0, 0.5, "below 1 point", transform=ax.transAxes, ha="right", va="center", fontsize=7,
+                        color="0.35")
+        axes[0, 0].set_title("Stylised facts as paired effects (95% intervals; each row in its own unit, never "
+                             "narrower than a material effect)", loc="left", fontsize=8)
         fig.tight_layout()
     return fig
 
@@ -415,9 +429,8 @@ def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) ->
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", ms=4, color=SERIES[0],
                     ecolor="0.75", elinewidth=1)
-        for row in part.nlargest(top, "mu_star").itertuples():
-            ax.annotate(row.parameter.replace("_", " "), (row.mu_star, row.sigma), fontsize=7,
-                        xytext=(4, 3), textcoords="offset points")
+        best = part.nlargest(top, "mu_star")
+        place_labels(ax, best["mu_star"], best["sigma"], [p.replace("_", " ") for p in best["parameter"]])
         ax.set_xlabel(f"mu* (mean |elementary effect|) on {label}")
         ax.set_ylabel("sigma (interaction / non-linearity)")
         ax.grid(color="0.92", lw=0.6)
@@ -425,6 +438,44 @@ def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) ->
         _note(fig, f"{evaluations} evaluations x R = {replicates} paired replicates")
         fig.tight_layout()
     return fig
+
+
+LABEL_TRIES = 8           # lines above and below a point that its label may move
+LABEL_CLASH = 100         # the cost of two labels overlapping, against 1 per line moved
+
+
+def place_labels(ax, xs, ys, labels, fontsize: float = 7) -> list:
+    """Annotate points so that no two labels overlap and each stays near its point: every label tries offsets to
+    the right of its point (level, a line lower, a line higher, two lines lower, ...; then the same on the left)
+    and takes the cheapest, where an overlap with a label already placed costs LABEL_CLASH and each line away from
+    the point costs 1 (a label may cover another point: nearness matters more); a label moved off its point gets a
+    leader line.
+    Returns the annotations."""
+    renderer = ax.figure.canvas.get_renderer()
+    steps = [0] + [k * sign for k in range(1, LABEL_TRIES) for sign in (-1, 1)]      # 0, -1, +1, -2, +2, ...
+    offsets = [(side, 3 + k * fontsize * 1.3, abs(k) + (side < 0)) for side in (4, -4) for k in steps]
+    placed, out = [], []
+    for x, y, text in zip(xs, ys, labels, strict=True):
+        best = None
+        for dx, dy, distance in offsets:
+            if best is not None and distance >= best[0]:
+                continue                              # cannot beat the best found so far
+            moved = (dx, dy) != offsets[0][:2]
+            ann = ax.annotate(text, (x, y), fontsize=fontsize, xytext=(dx, dy), textcoords="offset points",
+                              ha="left" if dx >= 0 else "right", va="center" if moved else "baseline",
+                              arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.5, "shrinkA": 0, "shrinkB": 2}
+                              if moved else None)
+            box = matplotlib.text.Text.get_window_extent(ann, renderer).expanded(1.05, 1.15)   # the text, not its line
+            cost = LABEL_CLASH * sum(box.overlaps(b) for b in placed) + distance
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, ann, box)
+            else:
+                ann.remove()
+        placed.append(best[2])
+        out.append(best[1])
+    return out
 
 
 def ratification_curve(curve, threshold: int, days_per_quarter: float, delay_days: float, title: str = "") -> plt.Figure:

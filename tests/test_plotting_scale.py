@@ -89,3 +89,36 @@ def test_a_constant_share_table_is_named_and_a_varying_one_is_not():
     varies = pd.DataFrame({"limited": [1.0, 0.75], "open": [0.0, 0.25]}, index=["excluded", "observers"])
     assert constant_category(always) == "limited"
     assert constant_category(varies) is None
+
+
+def test_stylised_facts_rows_keep_their_unit_and_never_zoom_in():
+    effects = pd.DataFrame([
+        {"fact": "5.2a", "effect": "influence", "mean": 0.02, "lo": 0.01, "hi": 0.03, "unit": "points"},
+        {"fact": "5.2b", "effect": "per minute", "mean": 0.001, "lo": 0.0005, "hi": 0.0015, "unit": "points per minute"},
+        {"fact": "5.5b", "effect": "accredited", "mean": 57.0, "lo": 52.0, "hi": 62.0, "unit": "organisations"},
+        {"fact": "5.5c", "effect": "share", "mean": 0.05, "lo": 0.04, "hi": 0.06, "unit": "share"},
+    ])
+    fig = plotting.effects_forest(effects)
+    axes = fig.axes
+    assert [ax.get_xlabel() for ax in axes] == list(effects["unit"])
+    for ax, unit in zip(axes, effects["unit"], strict=True):
+        lo, hi = ax.get_xlim()
+        assert lo <= 0 <= hi and hi - lo >= plotting.UNIT_SPANS[unit] - 1e-12, unit
+    assert axes[2].get_xlim()[1] >= 62.0                        # a wide effect keeps its own range
+    notes = [[t.get_text() for t in ax.texts] for ax in axes]
+    assert notes[0] == ["below 1 point"] and notes[1:] == [[], [], []]   # only the points row under 1 point
+    plt.close(fig)
+
+
+def test_labels_of_crowded_points_do_not_overlap():
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    xs, ys = [1.0, 1.01, 1.02, 1.03, 3.0], [1.0, 1.0, 1.01, 1.0, 2.0]   # four points almost on top of each other
+    ax.plot(xs, ys, "o")
+    ax.set_xlim(0, 4)
+    ax.set_ylim(0, 3)
+    anns = plotting.place_labels(ax, xs, ys, ["susceptibility", "saturation", "stakeholder weight max", "eps", "far"])
+    renderer = fig.canvas.get_renderer()
+    boxes = [matplotlib.text.Text.get_window_extent(a, renderer) for a in anns]          # the label's text
+    assert len(anns) == 5 and len(ax.texts) == 5                 # one label per point, no stray tries left behind
+    assert not any(boxes[i].overlaps(boxes[j]) for i in range(5) for j in range(i + 1, 5))
+    plt.close(fig)
