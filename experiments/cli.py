@@ -206,7 +206,7 @@ def _compare(args) -> int:
     from experiments.compare import compare
 
     _check_out(args.out)
-    compare(args.file, args.out, args.decide_python)
+    compare(args.file, args.out, args.decide_python, args.observed)
     return 0
 
 
@@ -381,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--out", default=None, help="output folder (default: outputs/compare/<file name>)")
     p_cmp.add_argument("--decide-python", default=None,
                        help="a Python 3.13 with decide-exchange-model installed (default: $PLENARY_DECIDE_PYTHON)")
+    p_cmp.add_argument("--observed", default=None, help="a CSV of the observed outcomes (columns issue, observed, "
+                       "optionally source), drawn beside the predictions")
     p_cmp.set_defaults(handler=_compare)
     _study(sub, "validate", "the model against the 74/247 vote, the AHC outcome and MODEL.md §6; exit 1 if a "
            "target is missed", 200, "outputs/validation", "Hydra overrides, e.g. params=calibrated"

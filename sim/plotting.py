@@ -327,8 +327,9 @@ def trajectories(cells, issue_labels, session_labels, title: str = "", min_span:
     return fig
 
 
-def model_comparison(table, models, data) -> plt.Figure:
-    """Predicted outcome per issue by model (markers) over the actors' positions (grey ticks sized by weight)."""
+def model_comparison(table, models, data, observed: str | None = None) -> plt.Figure:
+    """Predicted outcome per issue by model (markers) over the actors' positions (grey ticks sized by weight), and
+    the observed outcome (black crosses, column ``observed`` of ``table``) where one is known."""
     k_ = len(table)
     with _style():
         fig, ax = plt.subplots(figsize=(7.5, 0.45 * k_ + 1.6))
@@ -341,6 +342,8 @@ def model_comparison(table, models, data) -> plt.Figure:
         for m, (col, label) in enumerate(models):
             ax.plot(table[col], np.arange(k_) + (m - (len(models) - 1) / 2) * 0.08, MARKERS[m % len(MARKERS)],
                     color=SERIES[m % len(SERIES)], ms=5, ls="none", label=label)
+        if observed is not None:
+            ax.plot(table[observed], np.arange(k_), "x", color="black", ms=7, mew=1.8, ls="none", label="observed")
         ax.set_yticks(range(k_), list(table["issue"]))
         ax.invert_yaxis()
         ax.set_xlabel("position on the issue's scale")

@@ -121,3 +121,37 @@ def test_plenary_compare_prints_and_charts(tmp_path, capsys):
     assert "Newtreaty" in out and "61.6" in out
     for name in ("compare.csv", "compare.md", "compare.png", "compare.svg", "compare.pdf", "compare.caption.txt"):
         assert (tmp_path / name).exists()
+
+
+TOY2 = TOY + "#P|m|Second\n#D|a|m|10|1.0|1.0\n#D|b|m|30|1.0|1.0\n#D|c|m|90|1.0|2.0\n"
+
+
+def test_compare_draws_the_observed_outcome_and_scores_each_model_against_it(tmp_path, capsys):
+    data = _write(tmp_path, TOY2)
+    observed = tmp_path / "observed.csv"
+    observed.write_text("issue,observed,source\nk,60,a hand-made record\n")     # issue m: not observed
+    out = tmp_path / "out"
+    assert main(["compare", str(data), "--observed", str(observed), "--out", str(out)]) == 0
+    table = __import__("pandas").read_csv(out / "compare.csv")
+    assert table["observed"].tolist()[0] == 60.0 and np.isnan(table["observed"].tolist()[1])
+    md = (out / "compare.md").read_text()
+    # on k every model predicts 50 (test_toy_predictions_by_hand): 10 points from the observed 60, one issue
+    assert "Mean absolute distance from the observed outcome over the 1 issues observed" in md
+    assert "Compromise model (weighted mean) 10.0" in md and "Weighted median 10.0" in md
+    caption = (out / "compare.caption.txt").read_text()
+    assert "Black crosses: the observed outcome (a hand-made record) on 1 of 2 issues." in caption
+
+
+@pytest.mark.parametrize("text, named", [
+    ("issue,observed\nkk,60\n", "did you mean 'k'"),
+    ("issue,outcome\nk,60\n", "no column 'observed'"),
+    ("issue,observed\nk,high\n", "'high'"),
+])
+def test_a_bad_observed_file_is_one_clear_error(tmp_path, capsys, text, named):
+    data = _write(tmp_path, TOY2)
+    observed = tmp_path / "observed.csv"
+    observed.write_text(text)
+    assert main(["compare", str(data), "--observed", str(observed), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("plenary: error: --observed") and named in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
