@@ -3,8 +3,8 @@ author choosing figures and for a reviewer checking them.
 
 Runs the commands as a user would — ``plenary run``, a small ``plenary sweep`` + ``plenary report``,
 ``plenary validate`` and ``plenary brief cosp --quick`` — into a temporary folder, then copies each chart (as a
-PNG at most ``WIDTH`` pixels wide) into ``docs/charts/`` with its caption beside it in ``docs/charts.md``. The full-size PNG (300 dpi), SVG and PDF
-stay where each command writes them; the gallery only shows them.
+PNG at most ``WIDTH`` pixels wide) into ``docs/charts/`` with its caption beside it in ``docs/charts.md``. The
+full-size PNG (300 dpi), SVG and PDF stay where each command writes them; the gallery only shows them.
 
     python -m experiments.gallery                       # docs/charts.md + docs/charts/*.png
     python -m experiments.gallery --out /tmp/g --replicates 8
