@@ -328,7 +328,7 @@ def calibrate(cfg: RunConfig, parameters: str | None = None, budget: str = "defa
         "base_params": {f.name: getattr(cfg.params, f.name) for f in fields(Params)},
         "diagnostics": diagnostics(history).to_dict("records"), "engine": {"engine": engine, "cores": cores},
         "command": " ".join(sys.argv), "seconds": round(time.perf_counter() - started, 1),
-        "predictive": check.drop(columns="doc").to_dict("records")}
+        "predictive": check.drop(columns="doc").to_dict("records"), "predictive_draws": check_draws}
     ess = provenance["diagnostics"][-1]["ess"] if provenance["diagnostics"] else 0.0
     if ess < ESS_WARNING * plan.population:
         provenance["warning"] = (f"effective sample size {ess:.1f} of {plan.population} particles: the weights have "

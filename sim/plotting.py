@@ -426,6 +426,47 @@ def effects_forest(effects) -> plt.Figure:
     return fig
 
 
+# Panels of the posterior-predictive chart: the statistic's name prefix -> (panel title, axis label, axis limits)
+PREDICTIVE_PANELS = (("text_", "The chair's texts", "position on the provision's 0-100 scale", (0.0, 100.0)),
+                     ("share_", "The process", "share of replicates", (0.0, 1.0)),
+                     ("signatories", "Signature", "states signing at the opening (of 193)", (0.0, 193.0)))
+
+
+def posterior_predictive(table, draws: int | None = None) -> plt.Figure:
+    """The record on the distribution the fitted model predicts: one row per statistic (columns statistic, record,
+    mean, lo, hi: the 5-95% range over posterior draws), in panels by unit on their whole natural axis; a record
+    outside the range is marked "miss" (said plainly, never hidden by a zoomed axis)."""
+    panels = [(title, label, lim, table[table["statistic"].str.startswith(prefix)])
+              for prefix, title, label, lim in PREDICTIVE_PANELS]
+    panels = [p for p in panels if len(p[3])]
+    heights = [len(p[3]) + 1.2 for p in panels]
+    with _style():
+        fig, axes = plt.subplots(len(panels), 1, figsize=(7.2, 0.32 * sum(heights) + 1.0), squeeze=False,
+                                 gridspec_kw={"height_ratios": heights})
+        for ax, (title, label, lim, part) in zip(axes[:, 0], panels, strict=True):
+            ys = np.arange(len(part))
+            miss = (part["record"] < part["lo"]) | (part["record"] > part["hi"])
+            ax.hlines(ys, part["lo"], part["hi"], color=SERIES[0], lw=4, alpha=0.45, label="model: 5-95% over draws")
+            ax.plot(part["mean"], ys, "o", color=SERIES[0], ms=4, label="model: mean")
+            ax.plot(part["record"], ys, "x", color="black", ms=6, mew=1.6, ls="none", label="record")
+            for y, bad in zip(ys, miss, strict=True):
+                if bad:
+                    ax.text(1.01, y, "miss", transform=ax.get_yaxis_transform(), va="center", fontsize=7,
+                            color=SERIES[1])
+            ax.set_yticks(ys, [textwrap.shorten(str(s).replace("_", " "), 48) for s in part["statistic"]], fontsize=7)
+            ax.set_ylim(len(part) - 0.4, -0.6)
+            ax.set_xlim(*lim)
+            ax.set_xlabel(label, fontsize=8)
+            ax.set_title(f"{title}: the record inside the model's range on {int((~miss).sum())} of {len(part)}",
+                         loc="left", fontsize=8)
+            ax.grid(axis="x", color="0.92", lw=0.6)
+        axes[0, 0].legend(fontsize=7, loc="lower right", ncol=3, bbox_to_anchor=(1.0, 1.12))
+        if draws:
+            _note(fig, f"{draws} posterior draws")
+        fig.tight_layout()
+    return fig
+
+
 def morris(part, label: str, evaluations: int, replicates: int, top: int = 8) -> plt.Figure:
     """Morris screening: mu* (with its interval) against sigma, the ``top`` parameters labelled."""
     with _style():

@@ -122,3 +122,18 @@ def test_labels_of_crowded_points_do_not_overlap():
     assert len(anns) == 5 and len(ax.texts) == 5                 # one label per point, no stray tries left behind
     assert not any(boxes[i].overlaps(boxes[j]) for i in range(5) for j in range(i + 1, 5))
     plt.close(fig)
+
+
+def test_the_posterior_predictive_chart_marks_each_miss_on_whole_axes():
+    table = pd.DataFrame([
+        {"statistic": "text_scope_final", "record": 62.5, "mean": 55.0, "lo": 54.0, "hi": 56.0},     # a miss
+        {"statistic": "text_csam_final", "record": 50.0, "mean": 49.0, "lo": 45.0, "hi": 53.0},      # inside
+        {"statistic": "share_consensus", "record": 1.0, "mean": 0.9, "lo": 0.8, "hi": 1.0},          # inside (edge)
+        {"statistic": "signatories_opening", "record": 65.0, "mean": 66.0, "lo": 60.0, "hi": 70.0},  # inside
+    ])
+    fig = plotting.posterior_predictive(table, 20)
+    axes = fig.axes
+    assert [ax.get_xlim() for ax in axes] == [(0.0, 100.0), (0.0, 1.0), (0.0, 193.0)]
+    assert [sum(t.get_text() == "miss" for t in ax.texts) for ax in axes] == [1, 0, 0]
+    assert axes[0].get_title(loc="left").endswith("inside the model's range on 1 of 2")
+    plt.close(fig)

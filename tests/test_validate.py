@@ -25,6 +25,14 @@ def test_validation_report_builds_with_a_verdict_per_target_and_exits_1_on_a_mis
     assert f"{met} of 21 targets met" in text and "Calibration choices and data" in text
     for number in frame.loc[frame["verdict"] == "MISSED", "number"]:
         assert f"MISSED {number}:" in text                       # every miss is stated in the headline
+    # the shipped posterior's predictive check: the chart, and each statistic's verdict by the 5-95% range
+    from sim import posterior
+
+    check = pd.DataFrame(posterior.load("default").provenance["predictive"])
+    misses = int(((check["record"] < check["lo"]) | (check["record"] > check["hi"])).sum())
+    assert (tmp_path / "posterior_predictive.png").exists() and (tmp_path / "posterior_predictive.pdf").exists()
+    assert f"outside the fitted model's predictive range on {misses} of {len(check)} statistics" in text
+    assert text.count("| MISS |") == misses
     cosp = pd.read_csv(tmp_path / "cosp_rules.csv")
     assert list(cosp["informals"]) == ["excluded", "observers", "participants"]
     np.testing.assert_allclose(cosp.drop(columns="informals").sum(axis=1), 1.0)   # shares of replicates
