@@ -31,6 +31,32 @@ def best_of(fn, repeat, clock=time.perf_counter):
     return min(times), float(np.median(times))
 
 
+TARGET_PER_CPU_S = 2000        # issue 17: replicate-runs per second per core
+BATCHES = (16, 64, 256)         # replicates per batch (x 8 leave-one-type-out variants)
+
+
+def throughput(repeat: int = 3) -> dict:
+    """Replicate-runs per CPU second of the default scenario with its 8 leave-one-type-out variants, batched, at
+    each size of BATCHES (min over ``repeat`` of process CPU time, which a shared machine's other processes do not
+    inflate), and one single run's wall time; with the machine, load and date (benchmarks/tables.py prints it)."""
+    from benchmarks.bench_mesa import machine
+
+    world = build_world(presets.scenario(), 1)
+    params, rules = presets.params(), presets.rules()
+    Negotiation(world, params, rules, 1, [0]).run()                          # compile / load the numba cache
+    _, masks = variant_masks(world, "leave_one_type_out")
+    out = {"machine": machine(), "repeat": repeat, "variants": len(masks), "target_per_cpu_s": TARGET_PER_CPU_S,
+           "per_cpu_s": {}}
+    for r_ in BATCHES:
+        best, _ = best_of(lambda r_=r_: Negotiation(world, params, rules, 1, np.arange(r_), masks).run(), repeat,
+                          time.process_time)
+        out["per_cpu_s"][r_] = r_ * len(masks) / best
+    best, _ = best_of(lambda: Negotiation(world, params, rules, 1, [0]).run(), 10 * repeat)
+    out["single_run_ms"] = best * 1e3
+    out["machine"]["load_after"] = " ".join(f"{v:.2f}" for v in __import__("os").getloadavg())
+    return out
+
+
 def main() -> dict:
     world = build_world(presets.scenario(), 1)
     params, rules = presets.params(), presets.rules()

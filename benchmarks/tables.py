@@ -1,7 +1,8 @@
 """Write the README's "Engine speed" table from benchmarks/bench_mesa.py (issue 17): every number in the block comes
 from this script, with the machine, load and date in its header line. tests/test_benchmark_tables.py checks that the
-block was written in the current format (a hand-edited table fails). bench_engine.py's throughput runs take minutes
-on a loaded machine and are not included. Run: python benchmarks/tables.py [--repeat 5] [--readme README.md]
+block was written in the current format (a hand-edited table fails). ``--throughput`` writes the "Engine
+throughput" block from bench_engine.throughput() the same way. Run: python benchmarks/tables.py [--repeat 5]
+[--throughput] [--readme README.md]
 """
 
 from __future__ import annotations
@@ -59,19 +60,64 @@ def parse(text: str) -> dict:
             "columns": cols, "rows": rows}
 
 
-def write(readme: Path, block: str) -> None:
+T_START, T_END = "<!-- bench:engine-throughput start -->", "<!-- bench:engine-throughput end -->"
+T_COLUMNS = ("replicates per batch", "replicate-runs per CPU second", "CPU ms per replicate-run", "share of target")
+T_HEADER = re.compile(rf"^<!-- written by {re.escape(SCRIPT)} --throughput format (\d+); (.+); load ([\d. ]+); "
+                      r"(.+) -->$")
+
+
+def render_throughput(res: dict) -> str:
+    """The throughput block (markers included) for bench_engine.throughput()'s result."""
+    m = res["machine"]
+    lines = [T_START, f"<!-- written by {SCRIPT} --throughput format {FORMAT}; {m['cpu']}, {m['cores']} cores; load "
+             f"{m['load']}; {m['date']} -->", "", "| " + " | ".join(T_COLUMNS) + " |", "|" + "---|" * len(T_COLUMNS)]
+    for r_, rate in sorted((int(k), v) for k, v in res["per_cpu_s"].items()):
+        lines.append(f"| {r_} x {res['variants']} | {rate:.0f} | {1e3 / rate:.3f} | {rate / res['target_per_cpu_s']:.2f} |")
+    lines += ["", f"The default scenario with its {res['variants']} leave-one-type-out variants, min of {res['repeat']} "
+              f"runs in process CPU time; target {res['target_per_cpu_s']:,} replicate-runs per CPU second (issue 17). "
+              f"One single run: {res['single_run_ms']:.2f} ms wall.", T_END]
+    return "\n".join(lines)
+
+
+def parse_throughput(text: str) -> dict:
+    """The throughput block of a README: header fields and rows {batch: (rate, ms, share)}."""
+    if text.count(T_START) != 1 or text.count(T_END) != 1:
+        raise ValueError("README has no single engine-throughput block")
+    block = text.split(T_START, 1)[1].split(T_END, 1)[0].strip().splitlines()
+    head = T_HEADER.match(block[0])
+    if head is None:
+        raise ValueError(f"header line not written by {SCRIPT} --throughput: {block[0]!r}")
+    table = [ln for ln in block if ln.startswith("|")]
+    rows = {}
+    for ln in table[2:]:
+        cells = [c.strip() for c in ln.strip("|").split("|")]
+        rows[cells[0]] = tuple(float(c) for c in cells[1:])
+    return {"format": int(head.group(1)), "machine": head.group(2), "load": head.group(3), "date": head.group(4),
+            "columns": tuple(c.strip() for c in table[0].strip("|").split("|")), "rows": rows}
+
+
+def write(readme: Path, block: str, start: str = START, end: str = END) -> None:
     text = readme.read_text()
-    if text.count(START) != 1 or text.count(END) != 1:     # never append a second table
-        raise SystemExit(f"{readme}: needs exactly one {START} ... {END} pair")
-    before, rest = text.split(START, 1)
-    readme.write_text(before + block + rest.split(END, 1)[1])
+    if text.count(start) != 1 or text.count(end) != 1:     # never append a second table
+        raise SystemExit(f"{readme}: needs exactly one {start} ... {end} pair")
+    before, rest = text.split(start, 1)
+    readme.write_text(before + block + rest.split(end, 1)[1])
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--readme", type=Path, default=Path(__file__).resolve().parents[1] / "README.md")
+    ap.add_argument("--throughput", action="store_true", help="write the engine-throughput block instead "
+                    "(benchmarks/bench_engine.py throughput; about a minute on a quiet machine)")
     a = ap.parse_args()
-    block = render(bench_mesa.main(a.repeat))
-    print(block)
-    write(a.readme, block)
+    if a.throughput:
+        from benchmarks import bench_engine
+
+        block = render_throughput(bench_engine.throughput(a.repeat))
+        print(block)
+        write(a.readme, block, T_START, T_END)
+    else:
+        block = render(bench_mesa.main(a.repeat))
+        print(block)
+        write(a.readme, block)
