@@ -418,9 +418,10 @@ def effects_forest(effects) -> plt.Figure:
             ax.set_xlabel(unit, fontsize=7, labelpad=1)
             ax.spines[["left"]].set_visible(False)
             if unit == "points" and max(abs(row.lo), abs(row.hi)) < NEGLIGIBLE:
-                ax.text(1.0, 0.5, "below 1 point", transform=ax.transAxes, ha="right", va="center", fontsize=7,
-                        color="0.35")
-        axes[0, 0].set_title("Stylised facts as paired effects (95% intervals; each row in its own unit, never "
+                left = row.hi <= 0                      # the data sit at the right end: say it on the left
+                ax.text(0.0 if left else 1.0, 0.5, "below 1 point", transform=ax.transAxes,
+                        ha="left" if left else "right", va="center", fontsize=7, color="0.35")
+        axes[0, 0].set_title("Stylised facts as paired effects, 95% intervals\n(each row in its own unit, never "
                              "narrower than a material effect)", loc="left", fontsize=8)
         fig.tight_layout()
     return fig
