@@ -54,26 +54,25 @@ def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
     return sorted(set(names))
 
 
-def positive(value: str) -> int:
-    """An argparse type: a whole number >= 1."""
+def _whole(value: str, minimum: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (allowed: a whole number >= 1)") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{number} is too small (allowed: a whole number >= 1)")
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (allowed: a whole number >= {minimum})"
+                                         ) from None
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"{number} is too small (allowed: a whole number >= {minimum})")
     return number
+
+
+def positive(value: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    return _whole(value, 1)
 
 
 def nonnegative(value: str) -> int:
     """An argparse type: a whole number >= 0."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (allowed: a whole number >= 0)") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{number} is too small (allowed: a whole number >= 0)")
-    return number
+    return _whole(value, 0)
 
 
 def _explain(exc: BaseException) -> str:
