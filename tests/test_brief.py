@@ -40,6 +40,15 @@ def test_the_brief_folder_has_every_part(quick):
     for name in shown:                                   # every figure on the page: PNG, SVG, PDF and its caption
         for ext in ("png", "svg", "pdf", "caption.txt"):
             assert (quick / "figures" / f"{name}.{ext}").is_file(), (name, ext)
+    # the PDF: printed by Chromium where it is installed (CI requires it), else the manifest says why not
+    import os
+    import shutil
+
+    if shutil.which("chromium") or os.environ.get("PLENARY_REQUIRE_BROWSER"):
+        assert manifest["pdf"] == "brief.pdf" and (quick / "brief.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (quick / "brief.pdf").stat().st_size > 50_000                  # the figures are in it
+    else:
+        assert manifest["pdf"].startswith("not written") and not (quick / "brief.pdf").exists()
     html = (quick / "brief.html").read_text()
     assert html.count("<figure>") == len(shown) and "Limits of this brief" in html and "Limits of this brief" in md
 
@@ -153,3 +162,10 @@ def test_the_example_brief_is_the_default_brief_and_traceable():
     for option, label in (("cosp_rule_17_2", "rule 17(2)"), ("cosp_none", "none")):
         s = brief.level(table, "accredited", option)
         assert f"| {label} | {brief.fmt(s, 1)} |" in md
+
+
+def test_without_a_browser_the_brief_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLENARY_CHROMIUM", str(tmp_path / "no-such-browser"))
+    (tmp_path / "b.html").write_text("<html></html>")
+    why = brief.print_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
+    assert why.startswith("not written") and "FileNotFoundError" in why and not (tmp_path / "b.pdf").exists()

@@ -474,7 +474,8 @@ def _limits(data: BriefData) -> list[str]:
 
 
 def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
-    """The brief's folder: brief.md, brief.html, figures/, tables/ (CSV), config.yaml, manifest.json."""
+    """The brief's folder: brief.md, brief.html (and brief.pdf where Chromium is installed), figures/, tables/,
+    config.yaml, manifest.json."""
     from omegaconf import OmegaConf
 
     from sim import io
@@ -625,6 +626,7 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
            "table behind the numbers is in tables/, every figure in figures/ (PNG 300 dpi, SVG, PDF, caption).")
     (folder / "brief.md").write_text(page.markdown(), encoding="utf-8")
     (folder / "brief.html").write_text(page.html("Stakeholder access to the COSP"), encoding="utf-8")
+    pdf = print_pdf(folder / "brief.html", folder / "brief.pdf")
     keep = [c for c in t.columns if c in ("option", "draw", "replicate", "mode", "accredited", "influence_all")
             or c.startswith(("text_", "effect_", "accredited_"))]
     t[keep].to_parquet(folder / "tables" / "options.parquet", index=False)   # the run rows behind every number
@@ -647,7 +649,7 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
     io.write_manifest(folder, {"command": command, "seed": cfg.seed, "git_commit": io.git_commit(),
                                "versions": io.versions(), "brief": _jsonable(asdict(spec)), "posterior": data.posterior,
                                "provision": data.provision, "seconds": data.seconds,
-                               "figures": sorted(captions), "options": list(spec.options)})
+                               "figures": sorted(captions), "options": list(spec.options), "pdf": pdf})
 
 
 def box_sentence(data: BriefData) -> str:
@@ -703,6 +705,35 @@ def _coalition_table(joint: pd.DataFrame) -> pd.DataFrame:
                 f"{towards['joint'].mean():+.3f} joint, {towards['separate'].mean():+.3f} separate")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")   # PLENARY_CHROMIUM overrides
+PDF_TIMEOUT_S = 120
+
+
+def print_pdf(html_file: Path, pdf_file: Path) -> str:
+    """Print the brief's HTML to PDF with a headless Chromium when one is installed (offline: the page has no
+    external resources). Returns the PDF's file name, or why none was written (the brief is complete without it)."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    browser = os.environ.get("PLENARY_CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
+    if not browser:
+        return "not written: no Chromium found (install chromium, or print brief.html from a browser)"
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={profile}", f"--print-to-pdf={pdf_file}", html_file.resolve().as_uri()]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"not written: {browser} failed ({type(exc).__name__})"
+    if not pdf_file.is_file() or pdf_file.read_bytes()[:5] != b"%PDF-":
+        pdf_file.unlink(missing_ok=True)
+        return f"not written: {browser} produced no PDF"
+    return pdf_file.name
 
 
 def _label(data: BriefData, key: str) -> str:
