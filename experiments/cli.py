@@ -299,7 +299,11 @@ def _brief(args) -> int:
     command = "plenary " + " ".join(sys.argv[1:] if sys.argv[1:2] == ["brief"] else ["brief", args.topic])
     with interruptible():
         brief.run(cfg, spec, out, command, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    print(f"Brief in {out}/brief.md (and brief.html, figures/, tables/)")
+    import json
+
+    pdf = json.loads((out / "manifest.json").read_text())["pdf"]
+    print(f"Brief in {out}/brief.md, brief.html" + (", brief.pdf" if pdf == "brief.pdf" else f" (PDF {pdf})")
+          + ", figures/ and tables/")
     return 0
 
 
