@@ -119,7 +119,7 @@ def _run(args) -> int:
 
     started = time.perf_counter()
     from experiments.config import load
-    from experiments.run import PHASES, phase
+    from experiments.phases import PHASES, phase
 
     PHASES.clear()                                     # this command's phases; run() adds its own
     PHASES["imports"] = round(time.perf_counter() - started, 3)
@@ -475,9 +475,16 @@ def main(argv: list[str] | None = None) -> int:
     failure during work (a write failed): exit status 1; never a traceback for either."""
     try:
         args = build_parser().parse_args(argv)
-        import matplotlib  # after parsing, so that --help stays quick; charts are files here
+        # charts are files here: the Agg backend, chosen when (and only if) matplotlib is imported, so that an error
+        # found before any chart is drawn does not wait 0.3 s for matplotlib
+        import os
 
-        matplotlib.use("Agg")
+        if "matplotlib" in sys.modules:
+            import matplotlib
+
+            matplotlib.use("Agg")
+        else:
+            os.environ["MPLBACKEND"] = "Agg"
         if getattr(args, "overrides", None):
             from experiments.checks import check_overrides
 

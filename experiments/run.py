@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -124,19 +123,7 @@ def run_folder(cfg: RunConfig) -> Path:
     return Path(cfg.run_dir or Path("outputs") / "run" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
 
 
-# Wall seconds of each phase of the last run in this process (imports and compose are measured by the command line
-# and handed to run()); written to the manifest as timings, not results (benchmarks/bench_cli.py reads them).
-PHASES: dict[str, float] = {}
-
-
-@contextmanager
-def phase(name: str):
-    """Time the block as PHASES[name] (wall seconds, replacing an earlier value of that name)."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        PHASES[name] = round(time.perf_counter() - started, 3)
+from experiments.phases import PHASES, phase  # noqa: E402  (re-exported: experiments.run.PHASES, .phase)
 
 
 def _charts(results: RunResults, cfg: RunConfig, folder: Path) -> None:
