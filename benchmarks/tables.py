@@ -42,22 +42,27 @@ def render(res: dict) -> str:
     return "\n".join(lines)
 
 
-def parse(text: str) -> dict:
-    """The block of a README: header fields and rows {name: (cpu, wall, ratio)}; ValueError if absent/malformed."""
-    if text.count(START) != 1 or text.count(END) != 1:
-        raise ValueError("README has no single engine-speed block")
-    block = text.split(START, 1)[1].split(END, 1)[0].strip().splitlines()
-    head = HEADER.match(block[0])
+def _parse_block(text: str, start: str, end: str, header: re.Pattern, what: str, writer: str, first: int) -> dict:
+    """A README block between ``start`` and ``end``: header fields, columns and rows {first cell: numbers from column
+    ``first`` on}; ValueError if the block is absent, doubled or not written by ``writer``."""
+    if text.count(start) != 1 or text.count(end) != 1:
+        raise ValueError(f"README has no single {what} block")
+    block = text.split(start, 1)[1].split(end, 1)[0].strip().splitlines()
+    head = header.match(block[0])
     if head is None:
-        raise ValueError(f"header line not written by {SCRIPT}: {block[0]!r}")
+        raise ValueError(f"header line not written by {writer}: {block[0]!r}")
     table = [ln for ln in block if ln.startswith("|")]
-    cols = tuple(c.strip() for c in table[0].strip("|").split("|"))
     rows = {}
     for ln in table[2:]:
         cells = [c.strip() for c in ln.strip("|").split("|")]
-        rows[cells[0]] = tuple(float(c) for c in cells[2:])
+        rows[cells[0]] = tuple(float(c) for c in cells[first:])
     return {"format": int(head.group(1)), "machine": head.group(2), "load": head.group(3), "date": head.group(4),
-            "columns": cols, "rows": rows}
+            "columns": tuple(c.strip() for c in table[0].strip("|").split("|")), "rows": rows}
+
+
+def parse(text: str) -> dict:
+    """The block of a README: header fields and rows {name: (cpu, wall, ratio)}; ValueError if absent/malformed."""
+    return _parse_block(text, START, END, HEADER, "engine-speed", SCRIPT, 2)
 
 
 T_START, T_END = "<!-- bench:engine-throughput start -->", "<!-- bench:engine-throughput end -->"
@@ -81,19 +86,7 @@ def render_throughput(res: dict) -> str:
 
 def parse_throughput(text: str) -> dict:
     """The throughput block of a README: header fields and rows {batch: (rate, ms, share)}."""
-    if text.count(T_START) != 1 or text.count(T_END) != 1:
-        raise ValueError("README has no single engine-throughput block")
-    block = text.split(T_START, 1)[1].split(T_END, 1)[0].strip().splitlines()
-    head = T_HEADER.match(block[0])
-    if head is None:
-        raise ValueError(f"header line not written by {SCRIPT} --throughput: {block[0]!r}")
-    table = [ln for ln in block if ln.startswith("|")]
-    rows = {}
-    for ln in table[2:]:
-        cells = [c.strip() for c in ln.strip("|").split("|")]
-        rows[cells[0]] = tuple(float(c) for c in cells[1:])
-    return {"format": int(head.group(1)), "machine": head.group(2), "load": head.group(3), "date": head.group(4),
-            "columns": tuple(c.strip() for c in table[0].strip("|").split("|")), "rows": rows}
+    return _parse_block(text, T_START, T_END, T_HEADER, "engine-throughput", f"{SCRIPT} --throughput", 1)
 
 
 def write(readme: Path, block: str, start: str = START, end: str = END) -> None:
