@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import math
 import sys
 import time
 import warnings
@@ -38,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.fit_results import identification, posterior_table, predictive, write_mean_preset  # noqa: E402,F401
+from sim import priors
 from sim.config import ConfigError, Params, RunConfig
 from sim.runner import run_replicates
 from sim.scenario import build_world
@@ -67,13 +67,9 @@ class Budget:
 
 
 # ------------------------------------------------------------------------------------------------ priors
-def _meta() -> dict[str, dict]:
-    return {f.name: {**f.metadata, "integer": isinstance(f.default, int)} for f in fields(Params)}
-
-
-def uncertain_parameters() -> list[str]:
-    """The ``Params`` fields with a plausible range wider than one point, in declaration order."""
-    return [k for k, m in _meta().items() if m["plausible"][0] < m["plausible"][1]]
+# one place for the priors (sim/priors.py); re-exported here, where the fit's callers have always found them
+_meta, uncertain_parameters, prior_ranges = priors.meta, priors.uncertain_parameters, priors.prior_ranges
+from_unit, to_params = priors.from_unit, priors.to_params
 
 
 #: the parameters a prior-predictive screen found to move the statistics (docs/FIT.md §3): ``--parameters screened``
@@ -100,13 +96,6 @@ def parse_parameters(text: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def prior_ranges(names: list[str]) -> dict[str, tuple[float, float]]:
-    """The prior's support per parameter: the plausible range (whole-number fields: [lo, hi + 1), floored)."""
-    meta = _meta()
-    return {n: (float(meta[n]["plausible"][0]), float(meta[n]["plausible"][1]) + (1.0 if meta[n]["integer"] else 0.0))
-            for n in names}
-
-
 def prior(names: list[str]):
     """pyabc's prior: each parameter uniform on its plausible range, sampled as u ~ U(0, 1) with
     theta = lo + (hi - lo) * u (:func:`from_unit`), and perturbed inside the box by
@@ -116,22 +105,8 @@ def prior(names: list[str]):
     return pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0) for n in names})
 
 
-def from_unit(values: dict[str, float]) -> dict[str, float]:
-    """theta per parameter from its place u in the unit box (see :func:`prior`)."""
-    ranges = prior_ranges(list(values))
-    return {k: lo + (hi - lo) * min(max(float(u), 0.0), 1.0) for k, u in values.items() for lo, hi in [ranges[k]]}
 
 
-def to_params(base: Params, values: dict[str, float]) -> Params:
-    """``base`` with the parameter ``values`` (theta): whole-number fields floored into their plausible range;
-    where a draw puts ``admission_no`` above ``admission_yes`` (their ranges overlap), it is set equal to it."""
-    meta, out = _meta(), {}
-    for k, v in values.items():
-        lo, hi = meta[k]["plausible"]
-        out[k] = int(min(max(math.floor(v), lo), hi)) if meta[k]["integer"] else float(v)
-    params = {**{f.name: getattr(base, f.name) for f in fields(Params)}, **out}
-    params["admission_no"] = min(params["admission_no"], params["admission_yes"])
-    return Params(**params)
 
 
 # ------------------------------------------------------------------------------------------------ the model

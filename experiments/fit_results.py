@@ -4,19 +4,15 @@ widths) and the ``params=posterior`` preset (split from ``experiments.calibrate`
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.config import Params, RunConfig
+from sim.priors import meta as _meta  # one place for the priors
 from sim.runner import run_replicates
 from sim.scenario import build_world
-
-
-def _meta() -> dict[str, dict]:
-    return {f.name: {**f.metadata, "integer": isinstance(f.default, int)} for f in fields(Params)}
 
 
 def posterior_table(history, names: list[str], base: Params) -> pd.DataFrame:

@@ -99,7 +99,11 @@ def write(dest, table: pd.DataFrame, levers: list[str], baseline: dict, outcomes
     label = lambda row: ", ".join(f"{analysis.lever_label(k)} = {row[k]}" for k in levers) or row["cell"]  # noqa: E731
     head = (f"Over the posterior {posterior.get('name')!r} ({posterior.get('draws')} draws x "
             f"{int(table.groupby('draw')['replicate'].nunique().max())} replicates; the same draws and replicate "
-            "seeds in every cell). Points of the 0-100 scale.")
+            "seeds in every cell). Points of the 0-100 scale. "
+            + ("Parameters the fit left out: drawn from their priors (posterior.unfitted=prior)."
+               if posterior.get("unfitted", "prior") == "prior" else
+               "Parameters the fit left out: held at their configured values (posterior.unfitted=fixed), so the "
+               "interval over the posterior is conditional on them."))
     if analysis.find_cell(table, baseline) is not None and table["cell"].nunique() > 1:
         eff = effects(table, levers, baseline, outcomes)
         eff["cell_label"] = [label(r) for _, r in eff.iterrows()]

@@ -230,6 +230,13 @@ def plan(overrides: list[str] | tuple[str, ...], version: str | None = None) -> 
         first = first or cfg
         cells.append(Cell(cell_id(cfg, version), tuple(job), values))
         configs[cells[-1].id] = cfg
+    swept_params = [k for k in levers if k.startswith("params.")]
+    if first.posterior.draws and first.posterior.unfitted == "prior" and swept_params:
+        # a cell that leaves the swept parameter at its default would draw it from its prior, the others hold it:
+        # the cells would differ in more than the lever
+        raise ConfigError("posterior.unfitted", f"a sweep over {swept_params[0]} with posterior draws would draw "
+                          "it from its prior in the cells that leave it at its default",
+                          "posterior.unfitted=fixed (every unfitted parameter at its configured value)")
     folder = Path(first.sweep.dir) if first.sweep.dir else Path("outputs") / "sweeps" / first.sweep.name
     # the reference cell for paired rule effects: the preset's baseline on the levers still swept, else the first
     baseline = {k: str(v) for k, v in first.sweep.baseline.items() if k in levers}

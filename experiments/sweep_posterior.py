@@ -48,18 +48,20 @@ def content_hash(name: str) -> str:
 
 
 def identity(cfg: RunConfig) -> dict | None:
-    """The posterior a cell runs under: {name, hash, draws}, or None when it runs the params as configured."""
+    """The posterior a cell runs under: {name, hash, draws, unfitted}, or None when it runs the params as
+    configured."""
     spec = getattr(cfg, "posterior", None)
     if spec is None or not spec.draws:
         return None
-    return {"name": spec.name, "hash": content_hash(spec.name), "draws": int(spec.draws)}
+    return {"name": spec.name, "hash": content_hash(spec.name), "draws": int(spec.draws), "unfitted": spec.unfitted}
 
 
 def parameter_sets(cfg: RunConfig):
-    """(posterior, the D parameter sets) of a cell: the fitted parameters from each draw, the rest from the cell's
-    own params; the same sets in every cell of the sweep (drawn from the root seed)."""
+    """(posterior, the D parameter sets) of a cell: the fitted parameters from each draw, the unfitted ones from
+    their priors or the cell's own params (``posterior.unfitted``); the same sets in every cell of the sweep (drawn
+    from the root seed; a sweep over a parameter with ``unfitted=prior`` is refused by the plan)."""
     post = post_mod.load(cfg.posterior.name)
-    return post, post_mod.draws(post, cfg.posterior.draws, cfg.seed, cfg.params)
+    return post, post_mod.draws(post, cfg.posterior.draws, cfg.seed, cfg.params, cfg.posterior.unfitted)
 
 
 def run(world, cfg: RunConfig):

@@ -503,13 +503,20 @@ class CospSpec:
             num(f"cosp.{key}", getattr(self, key), 0, 1)
 
 
+UNFITTED = ("prior", "fixed")   #: what a posterior draw holds for a parameter the fit left out (sim/posterior.py)
+
+
 @dataclass
 class PosteriorSpec:
     """Parameter uncertainty (``plenary run posterior.draws=50``): run the replicates under ``draws`` draws from the
-    posterior ``name`` (configs/params/posterior/<name>/, sim/posterior.py); 0 runs the params as configured."""
+    posterior ``name`` (configs/params/posterior/<name>/, sim/posterior.py); 0 runs the params as configured.
+    ``unfitted``: what each draw holds for an uncertain parameter the fit left out and the config leaves at its
+    default: ``prior`` (drawn from its prior, the honest default: the record does not inform it) or ``fixed``
+    (its configured value: results conditional on it)."""
 
     name: str = "default"
     draws: int = 0
+    unfitted: str = "prior"
 
 
 @dataclass
@@ -539,6 +546,7 @@ class RunConfig:
         from sim.schema import check_scenario, num
 
         check_number("posterior.draws", self.posterior.draws, 0, 10**5)
+        check_choice("posterior.unfitted", self.posterior.unfitted, UNFITTED)
         check_choice("chain", self.chain, CHAINS)
         num("seed", self.seed, 0, 2**63 - 1, integer=True)
         num("replicates", self.replicates, 1, 10**7, integer=True)

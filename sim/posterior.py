@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError, Params, Rules
+from sim.config import UNFITTED, ConfigError, Params, Rules
 from sim.scenario import World
 
 DEFAULT = "default"
@@ -135,17 +135,44 @@ def resample(samples: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return samples.iloc[idx].reset_index(drop=True)
 
 
-def draws(name: str | Posterior, n: int, seed: int, base: Params | None = None) -> list[Params]:
-    """``n`` parameter sets from the posterior by weighted resampling: the fitted parameters from the draw, every
-    other field from ``base`` (default: the values the posterior was fitted with)."""
+def draws(name: str | Posterior, n: int, seed: int, base: Params | None = None,
+          unfitted: str = "prior") -> list[Params]:
+    """``n`` parameter sets from the posterior by weighted resampling: the fitted parameters from the draw.
+
+    Every other uncertain parameter (a ``Params`` field with a plausible range, :mod:`sim.priors`) is, with
+    ``unfitted="prior"``, drawn from its prior, independently per draw and reproducibly from ``seed``: the record
+    does not inform it (a parameter the fit left out because it moves no statistic has posterior = prior), so
+    holding it at one value would report the uncertainty about the parameters as smaller than it is. A field whose
+    value in ``base`` differs from its default was set on purpose (a sweep's axis, a user's override) and is held
+    at that value. With ``unfitted="fixed"`` every unfitted field comes from ``base`` (default: the values the
+    posterior was fitted with): the result is then conditional on those values, and says so.
+    """
+    from sim import priors
+
+    if unfitted not in UNFITTED:
+        raise ConfigError("posterior.unfitted", f"{unfitted!r} is not allowed", " | ".join(UNFITTED))
     post = name if isinstance(name, Posterior) else load(name)
     fixed = {f.name: getattr(base, f.name) for f in fields(Params)} if base is not None else post.provenance["base_params"]
     ints = {f.name for f in fields(Params) if isinstance(f.default, int)}
+    free = prior_parameters(post, base) if unfitted == "prior" else []
+    units = priors.sample_units(free, n, seed)
     out = []
-    for row in resample(post.samples, n, seed)[post.parameters].to_dict("records"):
+    for row, unit in zip(resample(post.samples, n, seed)[post.parameters].to_dict("records"), units, strict=True):
         values = {**fixed, **row}
-        out.append(Params(**{k: int(v) if k in ints else float(v) for k, v in values.items()}))
+        params = Params(**{k: int(v) if k in ints else float(v) for k, v in values.items()})
+        out.append(priors.to_params(params, priors.from_unit(unit)) if free else params)
     return out
+
+
+def prior_parameters(post: Posterior, base: Params | None = None) -> list[str]:
+    """The parameters ``draws(..., unfitted="prior")`` draws from their priors: every uncertain field that the
+    posterior did not fit and that ``base`` leaves at its default."""
+    from sim import priors
+
+    default = Params()
+    changed = set() if base is None else {f.name for f in fields(Params)
+                                          if getattr(base, f.name) != getattr(default, f.name)}
+    return [k for k in priors.uncertain_parameters() if k not in post.parameters and k not in changed]
 
 
 def run_over_posterior(world: World, posterior_draws: list[Params], rules: Rules, seed: int, replicates,
@@ -174,10 +201,19 @@ def effects(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def effects_markdown(frame: pd.DataFrame, n_draws: int, n_replicates: int, name: str) -> str:
+def effects_markdown(frame: pd.DataFrame, n_draws: int, n_replicates: int, name: str,
+                     from_prior: list[str] | None = None) -> str:
+    """The effects table over the posterior, saying what the draws held for the parameters the fit left out:
+    ``from_prior`` names those drawn from their priors (None: all held at their configured values)."""
+    if from_prior:
+        held = (f"the fitted parameters from the posterior, the {len(from_prior)} uncertain parameters it did not fit "
+                "drawn from their priors (the record does not inform them)")
+    else:
+        held = ("the fitted parameters from the posterior, every other parameter at its configured value: the "
+                "interval over the posterior is conditional on those values (`posterior.unfitted=prior` draws them)")
     lines = ["", f"## Over the posterior ({name!r}: {n_draws} draws x {n_replicates} replicates, the same replicate "
-             "seeds under every draw)", "", "| effect | mean (points) | 95% over replicates | 95% over the posterior |",
-             "|---|---|---|---|"]
+             "seeds under every draw)", "", f"Each draw holds {held}.", "",
+             "| effect | mean (points) | 95% over replicates | 95% over the posterior |", "|---|---|---|---|"]
     lines += [f"| {r.effect} | {r.mean:+.3f} | [{r.replicates_lo:+.3f}, {r.replicates_hi:+.3f}] | "
               f"[{r.posterior_lo:+.3f}, {r.posterior_hi:+.3f}] |" for r in frame.itertuples()]
     return "\n".join(lines) + "\n"
@@ -189,9 +225,11 @@ def run_with_posterior(world: World, cfg) -> tuple:
     from sim.runner import RunResults
 
     post = load(cfg.posterior.name)
-    table, runs = run_over_posterior(world, draws(post, cfg.posterior.draws, cfg.seed, cfg.params), cfg.rules,
+    sets = draws(post, cfg.posterior.draws, cfg.seed, cfg.params, cfg.posterior.unfitted)
+    table, runs = run_over_posterior(world, sets, cfg.rules,
                                      cfg.seed, np.arange(cfg.replicates), cfg.variants, cfg.chunk_size)
     cat = lambda key: np.concatenate([getattr(r, key) for r in runs])  # noqa: E731
     stacked = RunResults(world, table, cat("draft"), cat("positions"), cat("accredited"), cat("ratifications"),
                          cat("signed"))
-    return stacked, effects_markdown(effects(table), cfg.posterior.draws, cfg.replicates, post.name)
+    free = prior_parameters(post, cfg.params) if cfg.posterior.unfitted == "prior" else None
+    return stacked, effects_markdown(effects(table), cfg.posterior.draws, cfg.replicates, post.name, free)

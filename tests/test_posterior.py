@@ -34,7 +34,7 @@ def _hand_made(folder: Path, name="hand") -> Path:
 def test_draws_are_reproducible_from_the_seed_and_follow_the_weights(tmp_path):
     _hand_made(tmp_path)
     p = post.load("hand", tmp_path)
-    a, b, c = post.draws(p, 4000, seed=1), post.draws(p, 4000, seed=1), post.draws(p, 4000, seed=2)
+    a, b, c = (post.draws(p, 4000, seed=s, unfitted="fixed") for s in (1, 1, 2))
     values = np.array([d.susceptibility for d in a])
     assert [d.susceptibility for d in a] == [d.susceptibility for d in b]
     assert [d.susceptibility for d in a] != [d.susceptibility for d in c]
@@ -42,8 +42,61 @@ def test_draws_are_reproducible_from_the_seed_and_follow_the_weights(tmp_path):
     assert abs((values == 0.4).mean() - 0.7) < 0.03                    # binomial sd 0.007
     assert {(d.susceptibility, d.informal_rounds_base) for d in a} == {(0.4, 1), (0.8, 3)}   # rows stay together
     assert isinstance(a[0].informal_rounds_base, int) and a[0].chair_rate == Params().chair_rate
-    custom = post.draws(p, 3, seed=1, base=replace(Params(), chair_rate=0.7))
+    custom = post.draws(p, 3, seed=1, base=replace(Params(), chair_rate=0.7), unfitted="fixed")
     assert all(d.chair_rate == 0.7 for d in custom)                    # fields not fitted come from the base
+
+
+def test_unfitted_parameters_are_drawn_from_their_priors_unless_set_on_purpose(tmp_path):
+    from sim import priors
+
+    _hand_made(tmp_path)
+    p = post.load("hand", tmp_path)
+    n = 4000
+    base = replace(Params(), chair_rate=0.7)                        # set on purpose: held
+    sets = post.draws(p, n, seed=3, base=base)
+    free = post.prior_parameters(p, base)
+    assert "chair_rate" not in free and "susceptibility" not in free and "informal_rounds_base" not in free
+    assert set(free) == set(priors.uncertain_parameters()) - {"chair_rate", "susceptibility", "informal_rounds_base"}
+    assert all(d.chair_rate == 0.7 for d in sets)
+    assert {(d.susceptibility, d.informal_rounds_base) for d in sets} == {(0.4, 1), (0.8, 3)}   # the fitted rows
+    meta = priors.meta()
+    fixed_by_design = [k for k, m in meta.items() if m["plausible"][0] == m["plausible"][1]]
+    for k in fixed_by_design:                                       # a single-point range is not uncertain
+        assert all(getattr(d, k) == getattr(base, k) for d in sets), k
+    for k in ("confidence_political", "stakeholder_weight_max", "lobby_contacts"):
+        lo, hi = meta[k]["plausible"]
+        values = np.array([getattr(d, k) for d in sets], dtype=float)
+        assert values.min() >= lo and values.max() <= hi, k
+        if meta[k]["integer"]:                                      # discrete uniform on lo .. hi: every value seen
+            assert set(values) == set(range(int(lo), int(hi) + 1)), k
+        else:                                                       # uniform: mean (lo+hi)/2, sd of the mean
+            sd = (hi - lo) / np.sqrt(12 * n)                        # (hi-lo)/sqrt(12 n); 5 sd
+            assert abs(values.mean() - (lo + hi) / 2) < 5 * sd, k
+            assert abs(values.std() - (hi - lo) / np.sqrt(12)) < 0.05 * (hi - lo), k
+    again = post.draws(p, n, seed=3, base=base)
+    assert [d.confidence_political for d in again] == [d.confidence_political for d in sets]   # same seed, same
+    other = post.draws(p, n, seed=4, base=base)
+    assert [d.confidence_political for d in other] != [d.confidence_political for d in sets]
+    with pytest.raises(ConfigError, match="posterior.unfitted"):
+        post.draws(p, 2, seed=3, unfitted="prio")
+
+
+def test_a_parameter_gets_the_same_prior_draw_whatever_is_drawn_beside_it():
+    from sim import priors
+
+    alone = priors.sample_units(["chair_rate"], 50, seed=9)
+    with_more = priors.sample_units(["susceptibility", "chair_rate", "lobby_contacts"], 50, seed=9)
+    assert [r["chair_rate"] for r in alone] == [r["chair_rate"] for r in with_more]
+    assert [r["chair_rate"] for r in with_more] != [r["susceptibility"] for r in with_more]
+    assert all(0.0 <= v < 1.0 for r in with_more for v in r.values())
+
+
+def test_the_effects_table_says_what_the_draws_held_for_the_unfitted_parameters():
+    frame = post.effects(pd.DataFrame({"draw": [0, 0, 1, 1], "influence_x": [1.0, 3.0, 5.0, 7.0]}))
+    drawn = post.effects_markdown(frame, 2, 2, "hand", ["a", "b", "c"])
+    held = post.effects_markdown(frame, 2, 2, "hand", None)
+    assert "the 3 uncertain parameters it did not fit drawn from their priors" in drawn
+    assert "conditional on those values" in held and "conditional" not in drawn
 
 
 def test_an_unknown_posterior_names_the_ones_there_are(tmp_path):
@@ -97,7 +150,10 @@ def test_plenary_run_with_posterior_draws(tmp_path, monkeypatch, capsys):
     assert len(t) == 12 and t.groupby("draw")["replicate"].apply(list).map(tuple).nunique() == 1
     summary = (out / "summary.md").read_text()
     assert "Over the posterior ('default': 3 draws x 4 replicates" in summary and "| influence_all |" in summary
+    assert "drawn from their priors" in summary                        # posterior.unfitted=prior, the default
     assert main(["run", "posterior.draws=-1", f"run_dir={tmp_path / 'bad'}"]) == 2
+    assert main(["run", "posterior.draws=2", "posterior.unfitted=fixd", f"run_dir={tmp_path / 'bad'}"]) == 2
+    assert "posterior.unfitted" in capsys.readouterr().err
     assert main(["run", "posterior.draws=2", "posterior.name=nope", f"run_dir={tmp_path / 'bad'}"]) == 2
     assert "no posterior 'nope'" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 

@@ -62,11 +62,24 @@ def test_each_cell_runs_its_replicates_under_each_draw_with_common_random_number
 def test_the_posterior_identity_and_draws_are_part_of_the_cell(basic):
     out, folder = basic
     meta = json.loads((folder / "cells" / out.table["cell"].iloc[0] / "cell.json").read_text())
-    assert meta["posterior"] == {"name": "default", "hash": sweep_posterior.content_hash("default"), "draws": 2}
+    assert meta["posterior"] == {"name": "default", "hash": sweep_posterior.content_hash("default"), "draws": 2,
+                                 "unfitted": "prior"}
     assert meta["rows"] == 6 and meta["replicates"] == 3
     fewer = sw.plan([*GRID, "posterior.draws=3"]).cells[0].id
     plain = sw.plan(GRID[:-1]).cells[0].id
-    assert len({fewer, plain, out.table["cell"].iloc[0]}) == 3
+    fixed = sw.plan([*GRID, "posterior.unfitted=fixed"]).cells[0].id
+    assert len({fewer, plain, fixed, out.table["cell"].iloc[0]}) == 4
+
+
+def test_a_sweep_over_a_parameter_with_prior_draws_is_refused(tmp_path):
+    grid = ["experiment=speaking_time", "replicates=3", "params.susceptibility=0.3,0.6", "posterior.draws=2",
+            f"sweep.dir={tmp_path}"]
+    with pytest.raises(ConfigError) as err:
+        sw.plan(grid)
+    assert "params.susceptibility" in str(err.value) and "posterior.unfitted=fixed" in str(err.value)
+    assert not (tmp_path / "plan.json").exists()
+    cells = sw.plan([*grid, "posterior.unfitted=fixed"]).cells
+    assert {c.levers["params.susceptibility"] for c in cells} == {"0.3", "0.6"}
 
 
 def test_a_changed_posterior_is_refused_then_reused_only_when_asked(tmp_path, own_posterior):

@@ -127,9 +127,12 @@ def _parameter_sets(cfg: RunConfig, draws: int) -> tuple[list[Params], dict]:
     from sim import posterior
 
     post = posterior.load(cfg.posterior.name)
+    unfitted = cfg.posterior.unfitted
     meta = {"name": post.name, "draws": draws, "code_version": post.provenance.get("code_version"),
-            "record_version": post.provenance.get("record_version"), "parameters": list(post.parameters)}
-    return posterior.draws(post, draws, cfg.seed, cfg.params), meta
+            "record_version": post.provenance.get("record_version"), "parameters": list(post.parameters),
+            "unfitted": unfitted,
+            "from_prior": posterior.prior_parameters(post, cfg.params) if unfitted == "prior" else []}
+    return posterior.draws(post, draws, cfg.seed, cfg.params, unfitted), meta
 
 
 def paired(table: pd.DataFrame, column: str, reference: str, option: str) -> dict:
@@ -367,7 +370,11 @@ def _uncertainty_words(data: BriefData) -> str:
     if post.get("draws"):
         return (f"Each number: mean over {post['draws']} draws from the posterior '{post['name']}' x "
                 f"{data.spec.replicates} paired replicates; [..] is the 95% interval of the mean over the replicates, "
-                "{..} the 2.5-97.5% range over the posterior draws (parameter uncertainty).")
+                "{..} the 2.5-97.5% range over the posterior draws (parameter uncertainty: "
+                + (f"the {len(post['from_prior'])} parameters the fit left out are drawn from their priors, since the "
+                   "record does not inform them)." if post.get("from_prior") else
+                   "the parameters the fit left out are held at their configured values, so this range is "
+                   "conditional on them)."))
     return (f"Each number: mean over {data.spec.replicates} paired replicates at the configured parameters; [..] is "
             "the 95% interval over the replicates. No posterior was used (draws=0): parameter uncertainty is not "
             "shown.")
