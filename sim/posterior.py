@@ -219,6 +219,31 @@ def effects_markdown(frame: pd.DataFrame, n_draws: int, n_replicates: int, name:
     return "\n".join(lines) + "\n"
 
 
+def provision_effects(table: pd.DataFrame, issue_keys) -> pd.DataFrame:
+    """Per provision, the stakeholder effect in points, |text with all stakeholders - text without|
+    (``effect_<provision>``, absolute), with the same two spreads as :func:`effects`."""
+    columns = [f"effect_{k}" for k in issue_keys if f"effect_{k}" in table]
+    if not columns:
+        return pd.DataFrame(columns=["effect", "mean", "replicates_lo", "replicates_hi", "posterior_lo",
+                                     "posterior_hi"])
+    absolute = table[["draw", *columns]].copy()
+    absolute[columns] = absolute[columns].abs()
+    out = effects(absolute, columns)
+    out["effect"] = out["effect"].str.removeprefix("effect_")
+    return out
+
+
+def provision_markdown(frame: pd.DataFrame) -> str:
+    """The per-provision table of :func:`provision_effects` (empty without all-vs-none variants)."""
+    if frame.empty:
+        return ""
+    lines = ["", "Per provision, |text with all stakeholders - text without| in points of the 0-100 scale:", "",
+             "| provision | mean | 95% over replicates | 95% over the posterior |", "|---|---|---|---|"]
+    lines += [f"| {r.effect} | {r.mean:.2f} | [{r.replicates_lo:.2f}, {r.replicates_hi:.2f}] | "
+              f"[{r.posterior_lo:.2f}, {r.posterior_hi:.2f}] |" for r in frame.itertuples()]
+    return "\n".join(lines) + "\n"
+
+
 def run_with_posterior(world: World, cfg) -> tuple:
     """``plenary run posterior.draws=N``: the RunResults of all draws stacked (table with ``draw``) and the
     summary section of the effects over the posterior."""
@@ -232,4 +257,5 @@ def run_with_posterior(world: World, cfg) -> tuple:
     stacked = RunResults(world, table, cat("draft"), cat("positions"), cat("accredited"), cat("ratifications"),
                          cat("signed"))
     free = prior_parameters(post, cfg.params) if cfg.posterior.unfitted == "prior" else None
-    return stacked, effects_markdown(effects(table), cfg.posterior.draws, cfg.replicates, post.name, free)
+    text = effects_markdown(effects(table), cfg.posterior.draws, cfg.replicates, post.name, free)
+    return stacked, text + provision_markdown(provision_effects(table, world.issue_keys))

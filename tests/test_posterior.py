@@ -178,3 +178,18 @@ def test_the_shipped_default_posterior_loads_and_params_posterior_is_its_mean(re
     ints = {k for k, v in asdict(Params()).items() if isinstance(v, int)}
     for k, v in p.mean().items():
         assert getattr(cfg.params, k) == (round(v) if k in ints else pytest.approx(v, abs=1e-6)), k
+
+
+def test_provision_effects_are_absolute_per_draw_with_both_spreads():
+    # draw 0: effects +2, -2 (|.| = 2, 2); draw 1: +4, +8 (|.| = 4, 8): per-draw means 2 and 6
+    table = pd.DataFrame({"draw": [0, 0, 1, 1], "effect_scope": [2.0, -2.0, 4.0, 8.0],
+                          "effect_csam": [0.0, 0.0, 0.0, 0.0]})
+    frame = post.provision_effects(table, ("scope", "csam", "not_in_table")).set_index("effect")
+    assert list(frame.index) == ["scope", "csam"]
+    assert frame.loc["scope", "mean"] == pytest.approx(4.0)
+    assert (frame.loc["scope", "posterior_lo"], frame.loc["scope", "posterior_hi"]) == pytest.approx((2.1, 5.9))
+    # within-draw sds 0 and 2*sqrt(2), R = 2: half-widths 0 and 1.96 * 2, averaged
+    assert frame.loc["scope", "replicates_hi"] - 4.0 == pytest.approx(1.96)
+    assert frame.loc["csam", "mean"] == 0.0
+    assert "| scope | 4.00 |" in post.provision_markdown(frame.reset_index())
+    assert post.provision_markdown(post.provision_effects(table[["draw"]], ("scope",))) == ""
