@@ -185,12 +185,12 @@ def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",), phases: dict[st
             if "csv" in formats:
                 results.table.to_csv(tmp / "results.csv", index=False)
             (tmp / "summary.md").write_text(summary)
+        print(summary, flush=True)          # the numbers first: the charts take longer than the engine
         print("drawing the charts ...", file=sys.stderr, flush=True)
         with phase("charts"):
             _charts(results, cfg, tmp)
         io.write_manifest(tmp, {"command": "run", "seed": cfg.seed, "replicates": cfg.replicates,
                                 "variants": cfg.variants, "seconds": round(elapsed, 3), "git_commit": io.git_commit(),
                                 "versions": io.versions(), "rules": asdict(cfg.rules), "phases_s": dict(PHASES)})
-    print(summary)
     print(f"Results in {folder}  ({cfg.replicates} replicates in {elapsed:.2f} s)")
     return folder
