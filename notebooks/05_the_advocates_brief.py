@@ -44,8 +44,9 @@ data = brief.compute(cfg, spec, progress=print)
 # %% [markdown]
 # ## Who gets in
 # P(an organisation of each type is kept out) under each option. Each cell reads: mean [95% interval over the
-# replicates] {2.5-97.5% range over the posterior draws}. The accreditation of an organisation does not depend on
-# the fitted parameters, so its posterior range is a single value.
+# replicates] {2.5-97.5% range over the posterior draws}. Accreditation depends on no fitted parameter, but on
+# parameters the record does not inform (the states' admission thresholds); each posterior draw
+# takes those from their priors, so the range over the posterior shows how much they matter.
 
 # %%
 kept = pd.DataFrame({brief.option_label(o, True): {brief.TYPE_LABELS[k]: brief.fmt(brief.level(
@@ -103,7 +104,8 @@ print(brief.box_sentence(data))
 # Limits, in plain words:
 # - The protocol's agenda is not known; the COSP's sessions are run on the Ad Hoc Committee's provisions.
 # - How a rule text maps onto the model's levers is an assumption (`configs/rules/cosp_*.yaml`).
-# - The fit to the record is weak (`docs/FIT.md`): the posterior ranges understate what is not known.
+# - The fit to the record is weak (`docs/FIT.md`): 13 parameters are fitted, the other 50 are drawn from their
+#   priors because the record does not inform them; the posterior ranges are wide for that reason.
 # - An effect below 1 point on the 0-100 scale is within the record's coding precision: no material difference.
 #
 # ## Exercises

@@ -471,8 +471,12 @@ def _limits(data: BriefData) -> list[str]:
         "How a rule text maps onto the model's levers (accreditation procedure, speaking time, closed informals) is "
         "an assumption written in each preset (configs/rules/cosp_*.yaml).",
         "The fit to the record is weak (docs/FIT.md): the posterior's effective sample size is small, and the model "
-        "misses several recorded texts by more than one coding step; the posterior ranges understate what is not "
-        "known.",
+        "misses several recorded texts by more than one coding step. "
+        + (f"The {len(data.posterior['from_prior'])} parameters the fit left out, which the record does not inform, "
+           "are drawn from their priors in each posterior draw, so the ranges over the posterior are wide mostly "
+           "for that reason." if data.posterior.get("from_prior") else
+           "The parameters the fit left out are held at their configured values, so the ranges over the posterior "
+           "understate what is not known."),
         "Pivotal delegations are ranked at the configured parameters, not over the posterior; 'engagement' is a "
         "delegation listening more, not a modelled meeting (sim/advocacy/pivotal.py).",
         "Effects below 1 point on the 0-100 scale are within the coding precision of the record and should be read "
