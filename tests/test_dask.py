@@ -162,3 +162,21 @@ def test_ctrl_c_and_sigterm_save_the_finished_cells_and_the_sweep_resumes_to_the
         assert len(saved) < len(sw.finished(tmp_path)) <= 6
     assert main(["sweep", *args]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"), reference, check_exact=True)
+
+
+def test_local_workers_run_without_dasks_aggressive_malloc_trim(tmp_path, monkeypatch):
+    # dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 by default, which made every cell ~40% slower (page faults on
+    # the engine's per-session arrays); the local cluster's workers must not have it, and keep one BLAS thread
+    import os
+
+    import dask
+
+    from experiments import dask_engine
+    from sim.config import DaskSpec
+
+    monkeypatch.delenv(dask_engine.TRIM, raising=False)
+    assert dask.config.get(dask_engine.NANNY_ENVIRON).get(dask_engine.TRIM) is not None   # dask's default has it
+    with dask_engine.connect(DaskSpec(workers=1), 1, tmp_path) as (client, _):
+        env = client.submit(lambda: dict(os.environ), pure=False).result()
+    assert dask_engine.TRIM not in env
+    assert env.get("OMP_NUM_THREADS") == "1"
