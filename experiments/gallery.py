@@ -2,7 +2,8 @@
 author choosing figures and for a reviewer checking them.
 
 Runs the commands as a user would — ``plenary run``, a small ``plenary sweep`` + ``plenary report``,
-``plenary validate`` and ``plenary brief cosp --quick`` — into a temporary folder, then copies each chart (as a
+``plenary validate``, the pairwise posterior plot of ``python -m experiments.validation_doc`` and
+``plenary brief cosp --quick`` — into a temporary folder, then copies each chart (as a
 PNG at most ``WIDTH`` pixels wide) into ``docs/charts/`` with its caption beside it in ``docs/charts.md``. The
 full-size PNG (300 dpi), SVG and PDF stay where each command writes them; the gallery only shows them.
 
@@ -21,7 +22,8 @@ from pathlib import Path
 
 WIDTH = 1400                     # pixels: enough to judge a chart, small enough to keep in the repository
 SECTIONS = (("run", "plenary run"), ("report", "plenary sweep + plenary report"),
-            ("validation", "plenary validate"), ("brief", "plenary brief cosp --quick"))
+            ("validation", "plenary validate"), ("posterior", "python -m experiments.validation_doc"),
+            ("brief", "plenary brief cosp --quick"))
 SWEEP = ["experiment=closed_door", "rules.informal_share=0.2,0.6,0.95", "rules.informals=excluded,participants"]
 
 
@@ -46,6 +48,7 @@ def build(dest: Path, replicates: int = 32, sweep_replicates: int = 16) -> list[
     from experiments.run import run
     from experiments.sweep import sweep
     from experiments.validate import validate
+    from experiments.validation_doc import draw_pairs, load_posterior
     from sim.advocacy import brief
 
     dest = Path(dest)
@@ -55,6 +58,8 @@ def build(dest: Path, replicates: int = 32, sweep_replicates: int = 16) -> list[
         sweep([*SWEEP, f"replicates={sweep_replicates}", f"sweep.dir={work / 'sweep'}"], progress=False)
         folders["report"] = report(work / "sweep")
         folders["validation"], _ = validate(load([]), replicates, work / "validation")
+        draw_pairs(load_posterior(), work / "posterior")                 # the shipped posterior: nothing is run
+        folders["posterior"] = work / "posterior"
         cfg = load([])
         folders["brief"] = brief.run(cfg, brief.BriefSpec(**brief.QUICK), work / "brief", "plenary brief cosp --quick",
                                      progress=lambda message: None) / "figures"

@@ -38,7 +38,7 @@ from . import heldout
 RECORD_74_247 = {"yes": 79, "no": 60, "abstain": 33}   # A/74/PV.52, 18 Dec 2019 (sim/data/SOURCES.md)
 POWERS = ("scope", "realtime", "cooperation", "e_evidence")
 SAFEGUARDS = ("hr_clause", "safeguards")
-# tolerances of the verdicts (documented in docs/VALIDATION.md); none of them is fitted
+# tolerances of the verdicts (stated in the validation.md that plenary validate writes); none of them is fitted
 VOTE_MATCH_MIN = 0.80          # share of the 172 recorded votes the initial positions must reproduce
 VOTE_COUNT_TOL = 10            # yes / no counts within this many votes of the record
 STATE_ONLY_TOL = 2.0           # mean |text - CM(x)| in scale points, state-only

@@ -636,3 +636,60 @@ def speed_comparison(times_ms: dict, note: str, title: str = "One session step, 
         _note(fig, note)
         fig.tight_layout()
     return fig
+
+
+PAIR_BINS = 12           # bins of each marginal histogram over the parameter's whole prior range
+PAIR_PANEL = 0.62        # inches per parameter: 13 parameters make an 8.9-inch square
+PAIR_AREA = 40.0         # marker area (points^2) of the heaviest particle; the others in proportion to their weight
+PAIR_MIN_AREA = 0.6      # every particle stays visible as a speck, however small its weight
+
+
+def posterior_pairs(samples, ranges: dict, note: str = "") -> plt.Figure:
+    """Pairwise plot of a weighted posterior (columns: the parameters and ``weight``). Diagonal: each parameter's
+    weighted marginal histogram (posterior mass per bin; dashed: the uniform prior's); below it: the particles of
+    each pair, marker area in proportion to the weight. Every axis spans the parameter's whole prior range
+    (``ranges``: name -> (lo, hi)), so a posterior that fills its range looks as wide as it is."""
+    names = list(ranges)
+    w = samples["weight"].to_numpy(float)
+    w = w / w.sum()
+    area = np.maximum(PAIR_AREA * w / w.max(), PAIR_MIN_AREA)
+    n = len(names)
+    masses = {k: np.histogram(samples[k].to_numpy(float), np.linspace(*ranges[k], PAIR_BINS + 1), weights=w)[0]
+              for k in names}
+    top = 1.1 * max(max(m.max() for m in masses.values()), 1.0 / PAIR_BINS)
+    with _style():
+        fig, axes = plt.subplots(n, n, figsize=(PAIR_PANEL * n + 0.8, PAIR_PANEL * n + 0.8), squeeze=False)
+        for i, row in enumerate(names):
+            for j, col in enumerate(names):
+                ax = axes[i, j]
+                if j > i:
+                    ax.set_visible(False)
+                    continue
+                if i == j:
+                    ax.hist(samples[col].to_numpy(float), np.linspace(*ranges[col], PAIR_BINS + 1), weights=w,
+                            color=SERIES[0], alpha=0.75)
+                    ax.axhline(1.0 / PAIR_BINS, color="0.3", lw=0.8, ls="--")
+                    ax.set_ylim(0, top)
+                    ax.tick_params(labelleft=False)
+                else:
+                    ax.scatter(samples[col], samples[row], s=area, color=SERIES[0], alpha=0.5, lw=0,
+                               rasterized=True)
+                    ax.set_ylim(*ranges[row])
+                ax.set_xlim(*ranges[col])
+                ax.tick_params(labelsize=4, length=2, pad=1)
+                if i < n - 1:
+                    ax.tick_params(labelbottom=False)
+                else:
+                    ax.set_xlabel(textwrap.fill(col.replace("_", " "), 14), fontsize=5)
+                if j > 0 and i != j:
+                    ax.tick_params(labelleft=False)
+                elif j == 0 and i > 0:
+                    ax.set_ylabel(textwrap.fill(row.replace("_", " "), 14), fontsize=5)
+        fig.suptitle(f"Posterior, pair by pair ({len(w)} weighted particles); every axis spans the prior range",
+                     x=0.01, ha="left")
+        fig.text(0.99, 0.97, f"diagonal: posterior mass per bin ({PAIR_BINS} bins); dashed: the uniform prior's",
+                 ha="right", va="top", fontsize=7, color="0.3")
+        if note:
+            _note(fig, note)
+        fig.subplots_adjust(left=0.07, bottom=0.07, right=0.99, top=0.94, wspace=0.08, hspace=0.08)
+    return fig

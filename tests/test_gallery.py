@@ -16,9 +16,10 @@ def test_the_gallery_shows_every_chart_with_its_caption(tmp_path):
     entries = build(tmp_path, replicates=4, sweep_replicates=4)
     page = (tmp_path / "charts.md").read_text()
     sections = {e["section"] for e in entries}
-    assert sections == {"run", "report", "validation", "brief"}
+    assert sections == {"run", "report", "validation", "posterior", "brief"}
     names = {(e["section"], e["name"]) for e in entries}
-    assert {("run", "text_trajectory"), ("report", "trajectories"), ("brief", "pivotal_delegations")} <= names
+    assert {("run", "text_trajectory"), ("report", "trajectories"), ("brief", "pivotal_delegations"),
+            ("posterior", "posterior_pairs")} <= names
     links = re.findall(r"\]\(charts/([^)]+)\)", page)
     assert sorted(links) == sorted(e["file"] for e in entries)          # every chart once, nothing else
     for e in entries:
