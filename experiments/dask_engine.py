@@ -69,20 +69,22 @@ class Interrupted(Exception):
 # MALLOC_TRIM_THRESHOLD_=65536; any value of it also turns off glibc's adaptive mmap threshold, so every large
 # array the engine allocates and frees each session is mapped and unmapped again, with fresh page faults (measured
 # on cosp_access at 20 replicates per cell, one worker: median cell 0.44 s with it, 0.31 s without, in-process
-# 0.27 s; system time 6.4 s -> 0.9 s; a 1 GiB value instead of none kept the 6 s of system time). The local
-# cluster's workers therefore start without it. Workers started elsewhere (dask.address, dask-jobqueue) read their
-# own dask config: remove the key from `distributed.nanny.pre-spawn-environ` there (docs: README, sweeps).
+# 0.27 s; system time 6.4 s -> 0.9 s; a 1 GiB value instead of none kept the 6 s of system time). Our workers
+# therefore start without it: a None value unsets a variable in the nanny's config (distributed.nanny). The local
+# cluster gets it from this process's config, batch jobs from a DASK_ variable their script exports (dask merges a
+# dict value into its defaults); workers of a scheduler started elsewhere (dask.address) keep their own config.
 NANNY_ENVIRON = "distributed.nanny.pre-spawn-environ"
 TRIM = "MALLOC_TRIM_THRESHOLD_"
+UNSET_TRIM = {TRIM: None}
+TRIM_EXPORT = f"export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON={shlex.quote(repr(UNSET_TRIM))}"
 
 
 def worker_environ() -> dict:
-    """Dask's pre-spawn environment for worker processes without its malloc-trim setting (a value the user set in
-    this process's environment is still inherited by the workers)."""
+    """Dask's pre-spawn environment for worker processes, with its malloc-trim setting unset (None)."""
     import dask
     import distributed  # noqa: F401  (registers the distributed defaults)
 
-    return {k: v for k, v in dict(dask.config.get(NANNY_ENVIRON, {}) or {}).items() if k != TRIM}
+    return {**dict(dask.config.get(NANNY_ENVIRON, {}) or {}), **UNSET_TRIM}
 
 
 # ---------------------------------------------------------------------------------------------- on a worker
@@ -128,7 +130,7 @@ def _jobqueue(spec: DaskSpec, folder: Path):
 
     root = Path(__file__).resolve().parents[1]          # the workers import this checkout's sim and experiments
     prologue = [f"cd {shlex.quote(os.getcwd())}", f"export PYTHONPATH={shlex.quote(str(root))}${{PYTHONPATH:+:$PYTHONPATH}}",
-                *(f"export {var}=1" for var in BLAS_ENV)]
+                *(f"export {var}=1" for var in BLAS_ENV), TRIM_EXPORT]
     kwargs = {"cores": 1, "processes": 1, "memory": spec.memory, "queue": spec.queue, "account": spec.account,
               "walltime": spec.walltime, "python": sys.executable, "log_directory": str(folder / "logs"),
               "job_name": "plenary-dask"}

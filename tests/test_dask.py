@@ -180,3 +180,31 @@ def test_local_workers_run_without_dasks_aggressive_malloc_trim(tmp_path, monkey
         env = client.submit(lambda: dict(os.environ), pure=False).result()
     assert dask_engine.TRIM not in env
     assert env.get("OMP_NUM_THREADS") == "1"
+
+
+def test_batch_jobs_unset_the_malloc_trim_setting_through_dask_config(tmp_path, monkeypatch):
+    # the job script exports a DASK_ variable that dask merges into the nanny's pre-spawn environment: the same
+    # unset (None) as the local cluster's, read back here as the worker's dask would read it
+    pytest.importorskip("dask_jobqueue")
+    import ast
+    import shlex
+
+    import dask
+
+    from experiments import dask_engine
+    from sim.config import DaskSpec
+
+    with dask_engine._jobqueue(DaskSpec(cluster="slurm", workers=1), tmp_path) as cluster:
+        script = cluster.job_script()
+    assert dask_engine.TRIM_EXPORT in script.splitlines()
+    name, value = dask_engine.TRIM_EXPORT.removeprefix("export ").split("=", 1)
+    monkeypatch.setenv(name, shlex.split(value)[0])
+    assert ast.literal_eval(shlex.split(value)[0]) == {dask_engine.TRIM: None}
+    import copy
+
+    import distributed  # noqa: F401  (its defaults, as on a worker)
+
+    from_env = dask.config.collect(paths=[], env={name: shlex.split(value)[0]})
+    merged = dask.config.update(copy.deepcopy(dask.config.config), from_env)
+    environ = dask.config.get(dask_engine.NANNY_ENVIRON, config=merged)
+    assert environ[dask_engine.TRIM] is None and environ["OMP_NUM_THREADS"] == 1    # unset; the rest kept
