@@ -169,3 +169,18 @@ def test_without_a_browser_the_brief_says_so(tmp_path, monkeypatch):
     (tmp_path / "b.html").write_text("<html></html>")
     why = brief.print_pdf(tmp_path / "b.html", tmp_path / "b.pdf")
     assert why.startswith("not written") and "FileNotFoundError" in why and not (tmp_path / "b.pdf").exists()
+
+
+def test_a_small_mean_over_a_wide_posterior_is_not_reported_as_no_effect():
+    small = {"mean": 0.2, "replicates_lo": 0.1, "replicates_hi": 0.3}
+    narrow = brief.influence_finding({"cosp_open": {**small, "posterior_lo": -0.4, "posterior_hi": 0.6}},
+                                     "cosp_rule_17_2")
+    wide = brief.influence_finding({"cosp_open": {**small, "posterior_lo": -0.4, "posterior_hi": 0.6},
+                                    "cosp_none": {**small, "posterior_lo": -2.7, "posterior_hi": 1.0}},
+                                   "cosp_rule_17_2")
+    assert narrow.startswith("On average no rule option") and "reaches" not in narrow
+    assert "reaches 2.7 points (none)" in wide and "does not rule out" in wide
+    no_posterior = brief.influence_finding({"cosp_open": {**small, "posterior_lo": np.nan,
+                                                          "posterior_hi": np.nan}}, "cosp_rule_17_2")
+    assert "reaches" not in no_posterior
+    assert brief.influence_finding({"cosp_open": {**small, "mean": 1.5}}, "cosp_rule_17_2") is None

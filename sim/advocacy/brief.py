@@ -342,6 +342,24 @@ class Page:
                 f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
+def influence_finding(infl: dict[str, dict], ref: str) -> str | None:
+    """The brief's sentence when no option's mean influence differs from ``ref``'s by MATERIAL points (None
+    otherwise), saying so on average and naming the largest difference the posterior range reaches where that is
+    material: a small mean over a wide posterior is not evidence of no effect."""
+    if not infl or max(abs(v["mean"]) for v in infl.values()) >= MATERIAL:
+        return None
+    text = (f"On average no rule option changes stakeholder influence by as much as {MATERIAL:g} point against "
+            f"{option_label(ref, True)}: in this model the options differ in who gets in far more than in what the "
+            "text says")
+    reach = {k: max(abs(v["posterior_lo"]), abs(v["posterior_hi"])) for k, v in infl.items()
+             if np.isfinite(v.get("posterior_lo", np.nan))}
+    far = max(reach, key=reach.get) if reach else None
+    if far is not None and reach[far] >= MATERIAL:
+        text += (f"; but over the posterior the difference reaches {reach[far]:.1f} points "
+                 f"({option_label(far, True)}), so the record does not rule out a material difference")
+    return text + "."
+
+
 def fmt(s: dict, digits: int = 2, signed: bool = False) -> str:
     """'mean [replicates lo, hi] {posterior lo, hi}' in the given precision."""
     f = (lambda v: f"{v:+.{digits}f}") if signed else (lambda v: f"{v:.{digits}f}")
@@ -513,10 +531,8 @@ def write(data: BriefData, cfg: RunConfig, folder: Path, command: str) -> None:
     findings.append(f"The COSP's rules negotiation keeps the text on the table ({RULE_TEXT_LABELS.get(cfg.cosp.status_quo)}"
                     f") in {adopt.get(cfg.cosp.status_quo, 0):.0%} of runs (decision rule: "
                     f"{cfg.cosp.decision_rule.replace('_', ' ')}).")
-    if infl and max(abs(v["mean"]) for v in infl.values()) < MATERIAL:
-        findings.append(f"No rule option changes stakeholder influence by as much as {MATERIAL:g} point against "
-                        f"{option_label(ref, True)}: in this model the options differ in who gets in far more than "
-                        "in what the text says.")
+    if (sentence := influence_finding(infl, ref)) is not None:
+        findings.append(sentence)
     best = data.access_pivots.table.iloc[0]
     findings.append(f"The delegation where more engagement pays most for the access rule ({best['name']}) moves the "
                     f"chair's draft by {best['effect']:+.3f} points towards open"
