@@ -19,15 +19,30 @@ ROOT = Path(__file__).resolve().parents[1]
 GIB = 2**30
 
 
+# The child (the CLI's main, as `plenary` runs it) reports its own high-water mark (VmHWM of /proc/self/status).
+# Its rusage maxrss would not do: Linux carries the peak of the process that exec'd it (here the pytest process,
+# which may have grown to gigabytes by the time this test runs) into the child's maxrss at exec.
+_CHILD = """
+import sys
+from experiments.cli import main
+out = sys.argv.pop(1)
+try:
+    code = main(sys.argv[1:])
+finally:
+    kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    open(out, "w").write(str(kb * 1024))
+sys.exit(code)
+"""
+
+
 def _run_child(args: list[str], tmp_path: Path) -> tuple[int, int, str]:
-    """Exit status, peak resident memory (bytes) and stderr of ``python -m experiments.cli ARGS``."""
-    err = tmp_path / "stderr.txt"
+    """Exit status, peak resident memory of the child itself (bytes) and stderr of ``python -m experiments.cli
+    ARGS``."""
+    err, peak = tmp_path / "stderr.txt", tmp_path / "peak.txt"
     with err.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=fh, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss * 1024, err.read_text()
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(peak), *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=fh, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    return proc.returncode, int(peak.read_text()), err.read_text()
 
 
 @pytest.mark.slow
