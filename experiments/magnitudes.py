@@ -76,11 +76,14 @@ def noise_level(draws: int, tested: int, level: float = 0.05) -> float:
     return NormalDist().inv_cdf(1.0 - level / (2 * max(tested, 1))) / np.sqrt(max(draws - 1, 1))
 
 
-def drivers(per_draw: np.ndarray, sets: list[Params], fitted: list[str], names: list[str]) -> pd.DataFrame:
-    """Spearman's rho of each draw's mean effect with each parameter's value over the draws, strongest first."""
+def drivers(per_draw: np.ndarray, sets: list[Params], fitted: list[str], names: list[str],
+            sd_ratio: dict[str, float] | None = None) -> pd.DataFrame:
+    """Spearman's rho of each draw's mean effect with each parameter's value over the draws, strongest first, with
+    the posterior/prior sd ratio of the fitted ones (near 1: fitted, but the record does not inform it)."""
+    sd_ratio = sd_ratio or {}
     rows = [{"parameter": n, "rho": spearman(np.array([getattr(p, n) for p in sets], float), per_draw),
-             "fitted": n in fitted} for n in names]
-    frame = pd.DataFrame(rows).dropna()
+             "fitted": n in fitted, "sd_ratio": sd_ratio.get(n, np.nan)} for n in names]
+    frame = pd.DataFrame(rows).dropna(subset=["rho"])
     return frame.reindex(frame["rho"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
@@ -105,7 +108,10 @@ def measure(draws: int, replicates: int, unfitted: str = "prior", seed: int = SE
                                   for n in PRESETS]
     frame["vs_reference"] = [float(np.mean(summaries[n]["per_draw"] - ref)) for n in PRESETS]
     names = priors.uncertain_parameters()
-    drive = drivers(ref, sets, post.parameters, names)
+    from experiments.fit_results import identification
+
+    ratio = identification(post).set_index("parameter")["sd_ratio"].to_dict()
+    drive = drivers(ref, sets, post.parameters, names, ratio)
     meta = {"draws": draws, "replicates": replicates, "unfitted": unfitted, "seed": seed,
             "posterior": post.name, "code_version": posterior.code_version(),
             "from_prior": len(posterior.prior_parameters(post, Params())) if unfitted == "prior" else 0,
@@ -140,12 +146,13 @@ def render(result: Result) -> str:
     cut = noise_level(m["draws"], tested)
 
     def word(r) -> str:
-        kind = "fitted" if r.fitted else "not informed by the record"
+        kind = f"fitted, posterior/prior sd {r.sd_ratio:.2f}" if r.fitted else "not fitted: at its prior"
         return f"`{r.parameter}` (rho {r.rho:+.2f}, {kind}{'' if abs(r.rho) >= cut else ', within noise'})"
 
     lines += ["", f"What the size of the effect under {REFERENCE} depends on, over the {m['draws']} draws "
               f"(Spearman's rho of each draw's effect with each of {tested} parameters; with that many tested, "
-              f"|rho| below {cut:.2f} is within noise, a two-sided 5% level after Bonferroni): "
+              f"|rho| below {cut:.2f} is within noise, a two-sided 5% level after Bonferroni; a posterior/prior sd "
+              "near 1 means that the record does not inform a fitted parameter either): "
               + ", ".join(word(r) for r in top.itertuples()) + "."]
     return "\n".join(lines) + "\n"
 
