@@ -61,10 +61,10 @@ def _need(path: Path) -> Path:
 
 def load_posterior(folder: Path = POSTERIOR):
     """The posterior in ``folder`` (a sim.posterior.Posterior). Raises MissingArtefact naming an absent file."""
-    from sim.posterior import PROVENANCE, SAMPLES, Posterior
+    from sim.posterior import PROVENANCE, SAMPLES, load
 
-    samples, prov = _need(folder / SAMPLES), _need(folder / PROVENANCE)
-    return Posterior(folder.name, pd.read_csv(samples), json.loads(prov.read_text()))
+    _need(folder / SAMPLES), _need(folder / PROVENANCE)
+    return load(folder.name, folder.parent)
 
 
 def load(posterior: Path = POSTERIOR, heldout: Path = HELDOUT) -> Artefacts:

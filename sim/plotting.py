@@ -686,10 +686,10 @@ def posterior_pairs(samples, ranges: dict, note: str = "") -> plt.Figure:
                 elif j == 0 and i > 0:
                     ax.set_ylabel(textwrap.fill(row.replace("_", " "), 14), fontsize=5)
         fig.suptitle(f"Posterior, pair by pair ({len(w)} weighted particles); every axis spans the prior range",
-                     x=0.01, ha="left")
-        fig.text(0.99, 0.97, f"diagonal: posterior mass per bin ({PAIR_BINS} bins); dashed: the uniform prior's",
-                 ha="right", va="top", fontsize=7, color="0.3")
+                     x=0.01, y=0.995, ha="left")
+        fig.text(0.01, 0.962, f"diagonal: posterior mass per bin ({PAIR_BINS} bins); dashed: the uniform prior's",
+                 ha="left", va="top", fontsize=7, color="0.3")
         if note:
             _note(fig, note)
-        fig.subplots_adjust(left=0.07, bottom=0.07, right=0.99, top=0.94, wspace=0.08, hspace=0.08)
+        fig.subplots_adjust(left=0.07, bottom=0.07, right=0.99, top=0.93, wspace=0.08, hspace=0.08)
     return fig

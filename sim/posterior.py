@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import UNFITTED, ConfigError, Params, Rules
+from sim.config import UNFITTED, ConfigError, Params, Rules, check_choice
 from sim.scenario import World
 
 DEFAULT = "default"
@@ -149,8 +149,7 @@ def draws(name: str | Posterior, n: int, seed: int, base: Params | None = None,
     """
     from sim import priors
 
-    if unfitted not in UNFITTED:
-        raise ConfigError("posterior.unfitted", f"{unfitted!r} is not allowed", " | ".join(UNFITTED))
+    check_choice("posterior.unfitted", unfitted, UNFITTED)
     post = name if isinstance(name, Posterior) else load(name)
     fixed = {f.name: getattr(base, f.name) for f in fields(Params)} if base is not None else post.provenance["base_params"]
     ints = {f.name for f in fields(Params) if isinstance(f.default, int)}
