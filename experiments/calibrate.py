@@ -116,10 +116,11 @@ _WORLDS: dict = {}          # per process: the world of each Simulator (keyed by
 class Simulator:
     """The model as pyabc sees it: a parameter dict -> the summary statistics of ``replicates`` replicates."""
 
-    def __init__(self, cfg: RunConfig, statistics: list[str], replicates: int):
+    def __init__(self, cfg: RunConfig, statistics: list[str], replicates: int, custom: priors.Ranges | None = None):
         import uuid
 
         self.cfg, self.statistics, self.replicates, self.key = cfg, statistics, replicates, uuid.uuid4().hex
+        self.custom = dict(custom or {})
 
     def __call__(self, parameter) -> dict[str, float]:
         from experiments.statistics import summary_statistics
@@ -128,7 +129,7 @@ class Simulator:
             _WORLDS.clear()
             _WORLDS[self.key] = build_world(self.cfg.scenario, self.cfg.seed)
         seed = int(np.random.randint(0, 2**62))  # noqa: NPY002 (seeded per proposal by the sampler)
-        params = to_params(self.cfg.params, from_unit(dict(parameter)))
+        params = to_params(self.cfg.params, from_unit(dict(parameter), self.custom), self.custom)
         res = run_replicates(_WORLDS[self.key], params, self.cfg.rules, seed, np.arange(self.replicates), "none")
         return summary_statistics(res, self.statistics)
 
@@ -207,11 +208,13 @@ def _save_scales(distance, side: Path) -> None:
 
 
 def fit(cfg: RunConfig, names: list[str], budget: Budget, db: Path, resume: bool = False, engine: str = "local",
-        cores: int = 1, scheduler: str | None = None, on_generation=None, observed: dict | None = None):
+        cores: int = 1, scheduler: str | None = None, on_generation=None, observed: dict | None = None,
+        custom: priors.Ranges | None = None):
     """Run (or continue) ABC-SMC into the sqlite history ``db``; return (history, observed statistics).
 
     ``observed`` replaces the record's statistics (a test on simulated data); ``on_generation(t, history)`` is
-    called after each generation, after the progress line. The same seed gives the same history on any engine
+    called after each generation, after the progress line; ``custom`` are prior ranges other than the plausible
+    ones (:func:`sim.priors.custom_ranges`). The same seed gives the same history on any engine
     and number of cores (:class:`experiments.abc_parts.OrderedSampler`).
     """
     import pyabc
@@ -227,7 +230,7 @@ def fit(cfg: RunConfig, names: list[str], budget: Budget, db: Path, resume: bool
     if resume and not db.exists():
         raise ConfigError("--resume", f"no fit history {db}", "the --name of an interrupted fit")
     distance, side = _distance(db, resume)
-    abc = pyabc.ABCSMC(Simulator(cfg, list(observed), budget.replicates), prior(names), distance,
+    abc = pyabc.ABCSMC(Simulator(cfg, list(observed), budget.replicates, custom), prior(names), distance,
                        population_size=budget.population, transitions=BoxKernel(),
                        sampler=sampler(cfg.seed, engine, cores, scheduler))
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -276,14 +279,16 @@ def _libraries() -> dict[str, str]:
 def calibrate(cfg: RunConfig, parameters: str | None = None, budget: str = "default", name: str | None = None,
               install: bool = False, resume: bool = False, engine: str = "local", cores: int = 1,
               scheduler: str | None = None, out: str | Path | None = None, work: str | Path | None = None,
-              check_draws: int = 20) -> Path:
+              check_draws: int = 20, prior_specs: list[str] | tuple[str, ...] = ()) -> Path:
     """Fit, then write the posterior ``name`` into ``out`` (default: the shipped posteriors) with its provenance and
-    a posterior-predictive table. Never replaces a posterior, except the default with ``install``."""
+    a posterior-predictive table. Never replaces a posterior, except the default with ``install``. ``prior_specs``
+    (``NAME=LO:HI``) replace the plausible range as the prior of fitted parameters."""
     from datetime import UTC, datetime
 
     from sim import posterior as post
 
     names, plan = parse_parameters(parameters), Budget.parse(budget)
+    custom = priors.custom_ranges(prior_specs, names)
     name = name or datetime.now(UTC).strftime("fit_%Y-%m-%d_%H%M%S")
     out = Path(out) if out is not None else post.root()
     if (out / name).exists() and not (install and name == post.DEFAULT):
@@ -291,15 +296,15 @@ def calibrate(cfg: RunConfig, parameters: str | None = None, budget: str = "defa
                           "a new --name, or --install to replace the shipped default")
     started = time.perf_counter()
     history, observed = fit(cfg, names, plan, Path(work or Path("outputs") / "calibrate") / f"{name}.db", resume,
-                            engine, cores, scheduler)
-    table = posterior_table(history, names, cfg.params)
-    check = predictive(cfg, table, names, check_draws, plan.replicates)
+                            engine, cores, scheduler, custom=custom)
+    table = posterior_table(history, names, cfg.params, custom)
+    check = predictive(cfg, table, names, check_draws, plan.replicates, custom)
     provenance = {
         "name": name, "record_version": post.record_version(), "code_version": post.code_version(), "seed": cfg.seed,
         "budget": {"population": plan.population, "generations": plan.generations, "replicates": plan.replicates},
         "libraries": _libraries(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "statistics": observed, "parameters": names,
-        "priors": {k: {"uniform": list(v)} for k, v in prior_ranges(names).items()},
+        "priors": priors.provenance_priors(names, custom),
         "base_params": {f.name: getattr(cfg.params, f.name) for f in fields(Params)},
         "diagnostics": diagnostics(history).to_dict("records"), "engine": {"engine": engine, "cores": cores},
         "command": " ".join(sys.argv), "seconds": round(time.perf_counter() - started, 1),

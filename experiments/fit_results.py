@@ -15,22 +15,25 @@ from sim.runner import run_replicates
 from sim.scenario import build_world
 
 
-def posterior_table(history, names: list[str], base: Params) -> pd.DataFrame:
-    """The last generation as the parameter values the model ran with, and a normalised ``weight`` column."""
+def posterior_table(history, names: list[str], base: Params, custom: dict | None = None) -> pd.DataFrame:
+    """The last generation as the parameter values the model ran with (on the prior ranges, ``custom`` where
+    given), and a normalised ``weight`` column."""
     frame, w = history.get_distribution(m=0, t=history.max_t)
-    used = [_cal().to_params(base, _cal().from_unit(row)) for row in frame[names].to_dict("records")]
+    used = [_cal().to_params(base, _cal().from_unit(row, custom), custom) for row in frame[names].to_dict("records")]
     out = pd.DataFrame({n: [getattr(p, n) for p in used] for n in names})
     out["weight"] = np.asarray(w, float) / np.sum(w)
     return out
 
 
-def predictive(cfg: RunConfig, table: pd.DataFrame, names: list[str], draws: int, replicates: int) -> pd.DataFrame:
-    """Posterior-predictive check: each statistic over ``draws`` weighted draws, against the record."""
+def predictive(cfg: RunConfig, table: pd.DataFrame, names: list[str], draws: int, replicates: int,
+               custom: dict | None = None) -> pd.DataFrame:
+    """Posterior-predictive check: each statistic over ``draws`` weighted draws, against the record (``custom``:
+    the fit's ``--prior`` ranges, inside which its whole-number values lie)."""
     from experiments.statistics import BY_NAME, observed_statistics, summary_statistics
     from sim.posterior import resample
 
     world, observed = build_world(cfg.scenario, cfg.seed), observed_statistics()
-    rows = [summary_statistics(run_replicates(world, _cal().to_params(cfg.params, v), cfg.rules, cfg.seed,
+    rows = [summary_statistics(run_replicates(world, _cal().to_params(cfg.params, v, custom), cfg.rules, cfg.seed,
                                               np.arange(replicates), "none"), list(observed))
             for v in resample(table, draws, cfg.seed)[names].to_dict("records")]
     sims = pd.DataFrame(rows)

@@ -46,6 +46,53 @@ def test_integer_fields_take_whole_values_inside_their_range_and_admission_stays
     assert cal.to_params(base, {"admission_yes": 0.26, "admission_no": 0.29}).admission_no == 0.26
 
 
+def test_a_prior_range_set_by_the_user_replaces_the_plausible_range_inside_the_hard_bounds():
+    from sim import priors
+
+    custom = priors.custom_ranges(["chair_rate=0.2:0.9", "isolation_threshold = 2:30"],
+                                  ["chair_rate", "isolation_threshold"])
+    assert custom == {"chair_rate": (0.2, 0.9), "isolation_threshold": (2.0, 30.0)}
+    assert cal.from_unit({"chair_rate": 0.5}, custom)["chair_rate"] == pytest.approx(0.55)      # 0.2 + 0.7 / 2
+    # whole numbers 2 .. 30: the support is [2, 31); u = 1 floors to 31 and is clipped to 30; u = 0 gives 2, below
+    # the plausible range's 3 but inside the one the user set
+    top, bottom = (cal.from_unit({"isolation_threshold": u}, custom) for u in (1.0, 0.0))
+    assert top["isolation_threshold"] == 31 and bottom["isolation_threshold"] == 2
+    assert cal.to_params(Params(), top, custom).isolation_threshold == 30
+    assert cal.to_params(Params(), bottom, custom).isolation_threshold == 2
+    assert cal.to_params(Params(), bottom).isolation_threshold == 3                  # the plausible range: clipped
+    prov = priors.provenance_priors(["chair_rate", "isolation_threshold", "saturation"], custom)
+    assert prov["isolation_threshold"] == {"uniform": [2.0, 31.0], "set_by": "--prior", "range": [2.0, 30.0]}
+    assert "range" not in prov["saturation"]
+    assert priors.custom_from_provenance({"priors": prov}) == custom
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("chair_rate", "not a prior range"),
+    ("chair_rate=0.2", "not a prior range"),
+    ("chair_rat=0.2:0.9", "did you mean 'chair_rate'"),
+    ("saturation=0.1:0.2", "not fitted"),
+    ("chair_rate=0.9:0.2", "not allowed"),            # LO above HI
+    ("chair_rate=0.5:0.5", "not allowed"),            # a point
+    ("chair_rate=-0.1:0.5", "hard bounds"),           # chair_rate's hard bounds are [0, 1]
+    ("chair_rate=a:0.5", "must be numbers"),
+    ("isolation_threshold=2.5:9", "whole numbers"),
+])
+def test_a_bad_prior_range_is_one_clear_error(spec, message):
+    from sim import priors
+
+    with pytest.raises(ConfigError, match=message):
+        priors.custom_ranges([spec], ["chair_rate", "isolation_threshold"])
+
+
+def test_a_bad_prior_range_on_the_command_line_exits_2_before_any_work(tmp_path, capsys):
+    args = ["calibrate", "--parameters", "chair_rate", "--prior", "chair_rate=0:2", "--budget", "4,1,1",
+            "--out", str(tmp_path / "post"), "--work", str(tmp_path / "work")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--prior chair_rate" in err and "hard bounds [0, 1]" in err
+    assert not (tmp_path / "post").exists() and not (tmp_path / "work").exists()
+
+
 def test_an_unknown_or_fixed_parameter_is_refused_with_a_suggestion(capsys):
     with pytest.raises(ConfigError, match="did you mean 'susceptibility'"):
         cal.parse_parameters("susceptibilty")
@@ -136,7 +183,7 @@ def test_a_killed_fit_resumes_the_same_history(tmp_path):
 @pytest.mark.slow
 def test_calibrate_writes_a_named_posterior_with_its_provenance_and_never_overwrites_it(tmp_path, capsys):
     args = ["calibrate", "--parameters", "signature_threshold,chair_rate", "--budget", "8,2,2", "--name", "toy",
-            "--out", str(tmp_path / "post"), "--work", str(tmp_path / "work")]
+            "--prior", "chair_rate=0.35:0.45", "--out", str(tmp_path / "post"), "--work", str(tmp_path / "work")]
     assert main(args) == 0
     p = post.load("toy", tmp_path / "post")
     assert set(post.PROVENANCE_KEYS) <= set(p.provenance)
@@ -144,11 +191,12 @@ def test_calibrate_writes_a_named_posterior_with_its_provenance_and_never_overwr
     assert prov["record_version"] == post.record_version() and prov["seed"] == load([]).seed
     assert prov["budget"] == {"population": 8, "generations": 2, "replicates": 2}
     assert prov["statistics"] == observed_statistics() and prov["parameters"] == ["signature_threshold", "chair_rate"]
-    assert prov["priors"]["chair_rate"] == {"uniform": [0.3, 0.8]} and "pyabc" in prov["libraries"]
+    assert prov["priors"]["chair_rate"] == {"uniform": [0.35, 0.45], "set_by": "--prior", "range": [0.35, 0.45]}
+    assert prov["priors"]["signature_threshold"] == {"uniform": [12.0, 24.0]} and "pyabc" in prov["libraries"]
     assert [d["generation"] for d in prov["diagnostics"]] == [0, 1]
     assert all(0 < d["acceptance_rate"] <= 1 and 1 <= d["ess"] <= 8 + 1e-9 for d in prov["diagnostics"])
     assert len(p.samples) == 8 and p.samples["weight"].sum() == pytest.approx(1.0)
-    assert p.samples["chair_rate"].between(0.3, 0.8).all()
+    assert p.samples["chair_rate"].between(0.35, 0.45).all()                 # on the range set by --prior
     before = (tmp_path / "post" / "toy" / "samples.csv").read_bytes()
     assert main(args) == 2                                            # the same name again: refused, untouched
     assert "exists" in capsys.readouterr().err
