@@ -14,8 +14,10 @@ in the launching process), the machine, its load before and after, and the date.
     python benchmarks/bench_sweep.py --quick         # 20 replicates per cell
     python benchmarks/bench_sweep.py --per-agent     # also the mesa.batch_run per-agent estimate (issue 3)
     python benchmarks/bench_sweep.py --no-cpu        # skip the one-process CPU reference of the cells
+    python benchmarks/bench_sweep.py --posterior 20,50 --engines joblib --no-cpu
+        # issue 12's target: 20 posterior draws x 50 replicates per cell (under 10 minutes on 2 cores)
 
-Prints a table and writes benchmarks/results/bench_sweep.json.
+Prints a table and writes benchmarks/results/bench_sweep.json (with --posterior: bench_sweep_posterior.json).
 """
 
 from __future__ import annotations
@@ -50,11 +52,18 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
 
 
-def one(engine: str, workers: int, quick: bool) -> dict:
+def _design(quick: bool, posterior: tuple[int, int] | None) -> list[str]:
+    """The overrides of the benchmarked design: full size, ``--quick`` (20 replicates) or D draws x R replicates."""
+    if posterior:
+        return [f"posterior.draws={posterior[0]}", f"replicates={posterior[1]}"]
+    return ["replicates=20"] if quick else []
+
+
+def one(engine: str, workers: int, quick: bool, posterior: tuple[int, int] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "cosp_access"
         overrides = ["experiment=cosp_access", *(o.format(workers=workers) for o in ENGINES[engine]),
-                     f"sweep.dir={folder}"] + (["replicates=20"] if quick else [])
+                     f"sweep.dir={folder}"] + _design(quick, posterior)
         load_before = os.getloadavg()
         cpu0 = _cpu()
         t0 = time.perf_counter()
@@ -86,12 +95,12 @@ def _reap_joblib_workers() -> None:
     get_reusable_executor().shutdown(wait=True)
 
 
-def cells_cpu_seconds(quick: bool) -> float:
+def cells_cpu_seconds(quick: bool, posterior: tuple[int, int] | None = None) -> float:
     """CPU seconds of every cosp_access cell run one after the other in this (warm) process: the simulation only."""
     from experiments import sweep as sw
     from experiments.dask_engine import configs
 
-    p = sw.plan(["experiment=cosp_access"] + (["replicates=20"] if quick else []))
+    p = sw.plan(["experiment=cosp_access"] + _design(quick, posterior))
     todo = list(configs(p, {c.id for c in p.cells}))
     total = 0.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,14 +139,16 @@ def per_agent(sample_variants: int = 8) -> dict:
             "extrapolated_hours_for_full_sweep": round(80 * 200 * 8 / rate / 3600, 1)}
 
 
-def main(quick: bool = False, with_per_agent: bool = False) -> dict:
+def main(quick: bool = False, with_per_agent: bool = False, posterior: tuple[int, int] | None = None,
+         engines: list[str] | None = None) -> dict:
     workers = os.cpu_count() or 1
+    design = " ".join(_design(quick, posterior))
     res = {"date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"), "machine": machine(),
-           "preset": "cosp_access" + (" (replicates=20)" if quick else ""),
+           "preset": "cosp_access" + (f" ({design})" if design else ""),
            "hydra_compose_per_job_s": hydra_compose_seconds(),
-           "runs": [one(engine, workers, quick) for engine in ENGINES]}
+           "runs": [one(engine, workers, quick, posterior) for engine in engines or ENGINES]}
     if "--no-cpu" not in sys.argv:
-        cells_cpu = cells_cpu_seconds(quick)
+        cells_cpu = cells_cpu_seconds(quick, posterior)
         res["cells_cpu_s_one_process"] = round(cells_cpu, 1)
         for r in res["runs"]:
             r["cpu_overhead_per_cell_s"] = round((r["cpu_s"] - cells_cpu) / r["cells"], 3)
@@ -160,10 +171,24 @@ def table(res: dict) -> str:
     return "\n".join(lines)
 
 
+def _option(name: str) -> str | None:
+    """The value after ``name`` on the command line, or None."""
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv[:-1] else None
+
+
 if __name__ == "__main__":
-    result = main(quick="--quick" in sys.argv, with_per_agent="--per-agent" in sys.argv)
+    post = _option("--posterior")
+    draws = tuple(int(v) for v in post.split(",")) if post else None
+    chosen = _option("--engines")
+    engines = chosen.split(",") if chosen else None
+    if engines and not set(engines) <= set(ENGINES):
+        sys.exit(f"--engines: {chosen!r}; allowed: {', '.join(ENGINES)}")
+    result = main(quick="--quick" in sys.argv, with_per_agent="--per-agent" in sys.argv, posterior=draws,
+                  engines=engines)
+    if draws:
+        result["posterior_draws"], result["replicates_per_draw"] = draws
     print(table(result))
     print(json.dumps(result, indent=2))
-    path = Path(__file__).parent / "results" / "bench_sweep.json"
+    path = Path(__file__).parent / "results" / ("bench_sweep_posterior.json" if draws else "bench_sweep.json")
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(result, indent=2))

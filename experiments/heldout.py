@@ -58,44 +58,48 @@ def compromise_baseline(world, statistic: str) -> float:
     return float(kn.compromise(world.x_base[None], weight)[0, j])
 
 
-def _simulate(cfg, world, values: list[dict], names: list[str], replicates: int) -> pd.DataFrame:
+def _simulate(cfg, world, values: list[dict], names: list[str], replicates: int, custom=None) -> pd.DataFrame:
     from experiments import calibrate as cal
     from experiments.statistics import summary_statistics
     from sim.runner import run_replicates
 
-    return pd.DataFrame([summary_statistics(run_replicates(world, cal.to_params(cfg.params, v), cfg.rules, cfg.seed,
+    return pd.DataFrame([summary_statistics(run_replicates(world, cal.to_params(cfg.params, v, custom), cfg.rules, cfg.seed,
                                                            np.arange(replicates), "none"), names) for v in values])
 
 
-def prior_predictive(cfg, world, names: list[str], statistics: list[str], draws: int, replicates: int):
-    """The statistics simulated under ``draws`` parameter sets drawn from the prior (reproducible from the seed)."""
+def prior_predictive(cfg, world, names: list[str], statistics: list[str], draws: int, replicates: int,
+                     custom=None):
+    """The statistics simulated under ``draws`` parameter sets drawn from the prior (reproducible from the seed;
+    ``custom``: the posterior's ``--prior`` ranges, else the plausible ranges)."""
     from experiments import calibrate as cal
 
     rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(0x4E1D,)))
     units = [dict(zip(names, rng.random(len(names)).tolist(), strict=True)) for _ in range(draws)]
-    return _simulate(cfg, world, [cal.from_unit(u) for u in units], statistics, replicates)
+    return _simulate(cfg, world, [cal.from_unit(u, custom) for u in units], statistics, replicates, custom)
 
 
 def held_out(cfg, names: list[str], budget, work: Path, draws: int, replicates: int, in_sample: dict | None = None,
-             only: list[str] | None = None) -> pd.DataFrame:
+             only: list[str] | None = None, custom: dict | None = None) -> pd.DataFrame:
     """One row per held-out statistic: record, prediction from the fit without its group (mean, 5-95%), the prior
-    predictive and the compromise baselines, the in-sample prediction, and the absolute errors."""
+    predictive and the compromise baselines, the in-sample prediction, and the absolute errors. ``custom``: the
+    shipped posterior's ``--prior`` ranges, so that every fit here has the priors it had."""
     from experiments import calibrate as cal
     from experiments.statistics import observed_statistics
     from sim.posterior import resample
     from sim.scenario import build_world
 
     observed, world = observed_statistics(), build_world(cfg.scenario, cfg.seed)
-    prior = prior_predictive(cfg, world, names, list(observed), draws, replicates)
+    prior = prior_predictive(cfg, world, names, list(observed), draws, replicates, custom)
     rows = []
     for label, held in groups(observed).items():
         if only and label not in only:
             continue
         train = {k: v for k, v in observed.items() if k not in held}
         slug = "".join(c if c.isalnum() else "_" for c in label.split(" (")[0])
-        history, _ = cal.fit(cfg, names, budget, work / f"without_{slug}.db", observed=train)
-        table = cal.posterior_table(history, names, cfg.params)
-        sims = _simulate(cfg, world, resample(table, draws, cfg.seed)[names].to_dict("records"), held, replicates)
+        history, _ = cal.fit(cfg, names, budget, work / f"without_{slug}.db", observed=train, custom=custom)
+        table = cal.posterior_table(history, names, cfg.params, custom)
+        sims = _simulate(cfg, world, resample(table, draws, cfg.seed)[names].to_dict("records"), held, replicates,
+                         custom)
         for k in held:
             rows.append({"group": label, "statistic": k, "record": observed[k], "predicted": sims[k].mean(),
                          "p5": sims[k].quantile(0.05), "p95": sims[k].quantile(0.95), "prior": prior[k].mean(),
@@ -147,18 +151,53 @@ def shipped_section(folder: Path = SHIPPED) -> list[str]:
     return ["## Held-out validation (leave one pattern of the record out)", "", *stale, *body[2:], ""]
 
 
+BUDGET, DRAWS, REPLICATES = "150,4,4", 16, 8     # the shipped table's design: ~5 minutes on one core
+
+
+def compute(cfg, shipped, budget, draws: int, replicates: int, folders: list[Path], only: list[str] | None = None,
+            command: str = "", keep_work: bool = True) -> tuple[pd.DataFrame, dict]:
+    """The held-out table of the posterior ``shipped``'s parameters and priors under ``cfg``, written (csv, md and
+    provenance, each atomically) into every folder of ``folders``; returns (table, provenance). The fits' histories
+    are kept beside the first folder (``.<name>.work``) unless ``keep_work`` is false."""
+    import shutil
+
+    from sim import io
+    from sim.priors import custom_from_provenance
+    from sim.version import model_version
+
+    in_sample = {r["statistic"]: r["mean"] for r in shipped.provenance.get("predictive", [])}
+    work = folders[0].with_name(f".{folders[0].name}.work")
+    work.mkdir(parents=True, exist_ok=True)
+    table = held_out(cfg, shipped.parameters, budget, work, draws, replicates, in_sample, only,
+                     custom_from_provenance(shipped.provenance))
+    provenance = {"code_version": model_version(), "seed": cfg.seed, "budget": budget_text(budget), "draws": draws,
+                  "replicates": replicates, "parameters": shipped.parameters, "posterior": shipped.name,
+                  "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "command": command}
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        io.write_atomic(folder / "heldout.csv", lambda p: table.to_csv(p, index=False))
+        io.write_text_atomic(folder / "heldout.md", markdown(table, provenance))
+        io.write_text_atomic(folder / "provenance.json", json.dumps(provenance, indent=1) + "\n")
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    return table, provenance
+
+
+def budget_text(budget) -> str:
+    """A budget as ``--budget`` takes it: POPULATION,GENERATIONS,REPLICATES."""
+    return f"{budget.population},{budget.generations},{budget.replicates}"
+
+
 def main(argv: list[str] | None = None) -> int:
     from experiments import calibrate as cal
     from experiments.config import load
-    from sim import io
     from sim import posterior as post
     from sim.errors import ConfigError
-    from sim.version import model_version
 
     ap = argparse.ArgumentParser(prog="python -m experiments.heldout", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--budget", default="150,4,4", help="POPULATION,GENERATIONS,REPLICATES of each fit")
-    ap.add_argument("--draws", type=int, default=16, help="posterior (and prior) draws per prediction")
-    ap.add_argument("--replicates", type=int, default=8, help="replicates per draw")
+    ap.add_argument("--budget", default=BUDGET, help="POPULATION,GENERATIONS,REPLICATES of each fit")
+    ap.add_argument("--draws", type=int, default=DRAWS, help="posterior (and prior) draws per prediction")
+    ap.add_argument("--replicates", type=int, default=REPLICATES, help="replicates per draw")
     ap.add_argument("--name", default=None, help="folder name under outputs/heldout (default: the date and time)")
     ap.add_argument("--install", action="store_true", help="also write the shipped docs/heldout/heldout.*")
     ap.add_argument("--group", action="append", choices=list(GROUPS), help="only this group (repeatable)")
@@ -168,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.draws < 2 or args.replicates < 1:
             raise ConfigError("--draws/--replicates", f"{args.draws}/{args.replicates}", "draws >= 2, replicates >= 1")
         shipped = post.load(post.DEFAULT)
-        names, cfg = shipped.parameters, load([])
+        cfg = load([])
         name = args.name or dt.datetime.now(dt.UTC).strftime("%Y%m%d_%H%M%S")
         dest = Path("outputs/heldout") / name
         if dest.exists():
@@ -176,19 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"heldout: error: {exc}", file=sys.stderr)
         return 2
-    in_sample = {r["statistic"]: r["mean"] for r in shipped.provenance.get("predictive", [])}
-    work = dest.with_name(f".{name}.work")
-    work.mkdir(parents=True, exist_ok=True)
-    table = held_out(cfg, names, budget, work, args.draws, args.replicates, in_sample, args.group)
-    provenance = {"code_version": model_version(), "seed": cfg.seed, "budget": args.budget, "draws": args.draws,
-                  "replicates": args.replicates, "parameters": names, "date": dt.datetime.now(dt.UTC).isoformat(
-                      timespec="seconds"), "command": "python -m experiments.heldout " + " ".join(argv or sys.argv[1:])}
-    dest.mkdir(parents=True)
-    for folder in [dest, *([SHIPPED] if args.install else [])]:
-        folder.mkdir(parents=True, exist_ok=True)
-        io.write_atomic(folder / "heldout.csv", lambda p: table.to_csv(p, index=False))
-        io.write_text_atomic(folder / "heldout.md", markdown(table, provenance))
-        io.write_text_atomic(folder / "provenance.json", json.dumps(provenance, indent=1) + "\n")
+    table, provenance = compute(cfg, shipped, budget, args.draws, args.replicates, [dest, *([SHIPPED] if args.install
+                                else [])], args.group, "python -m experiments.heldout " + " ".join(argv or sys.argv[1:]))
     print(markdown(table, provenance))
     print(f"held-out table in {dest}" + (f" and {SHIPPED}" if args.install else ""))
     return 0

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from experiments.cli import main
 from experiments.config import load
@@ -132,3 +133,28 @@ def test_the_model_is_compared_with_each_coded_text_after_the_session_before_its
     final = table[table["compared"]].iloc[0]
     assert final["model"] == 45.0 and final["record"] == 60.0 and final["gap"] == -15.0
     assert np.isnan(table.iloc[0]["gap"])
+
+
+@pytest.mark.slow
+def test_validate_recomputes_the_held_out_table_for_this_code_when_asked(tmp_path, capsys):
+    import json
+
+    from experiments import heldout
+    from sim.version import model_version
+
+    code = main(["validate", "--replicates", "4", "--out", str(tmp_path), "--heldout", "6,1,1"])
+    assert code in (0, 1)                                              # targets may be missed at 4 replicates
+    prov = json.loads((tmp_path / "heldout" / "provenance.json").read_text())
+    assert prov["code_version"] == model_version() and prov["budget"] == "6,1,1"
+    assert (prov["draws"], prov["replicates"]) == (heldout.DRAWS, heldout.REPLICATES)
+    table = pd.read_csv(tmp_path / "heldout" / "heldout.csv")
+    assert set(table["group"]) == set(heldout.GROUPS)                  # every pattern of the record held out once
+    text = (tmp_path / "validation.md").read_text()
+    section = text[text.index("## Held-out validation"):]
+    assert "Computed by model version" not in section                  # this code's table, not the shipped one
+    assert "budget 6,1,1" in section and not (tmp_path / ".heldout.work").exists()   # fit histories removed
+
+
+def test_validate_refuses_a_bad_held_out_budget_before_any_work(tmp_path, capsys):
+    assert main(["validate", "--replicates", "4", "--out", str(tmp_path / "v"), "--heldout", "6,0,1"]) == 2
+    assert "--budget" in capsys.readouterr().err and not (tmp_path / "v").exists()
