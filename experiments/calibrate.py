@@ -53,6 +53,10 @@ class Budget:
     generations: int
     replicates: int
 
+    def __str__(self) -> str:
+        """The budget as ``--budget`` takes it (the inverse of :meth:`parse`): POPULATION,GENERATIONS,REPLICATES."""
+        return f"{self.population},{self.generations},{self.replicates}"
+
     @classmethod
     def parse(cls, text: str) -> Budget:
         """``quick``, ``default`` or ``POPULATION,GENERATIONS,REPLICATES`` (e.g. ``100,4,8``)."""

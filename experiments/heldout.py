@@ -170,7 +170,7 @@ def compute(cfg, shipped, budget, draws: int, replicates: int, folders: list[Pat
     work.mkdir(parents=True, exist_ok=True)
     table = held_out(cfg, shipped.parameters, budget, work, draws, replicates, in_sample, only,
                      custom_from_provenance(shipped.provenance))
-    provenance = {"code_version": model_version(), "seed": cfg.seed, "budget": budget_text(budget), "draws": draws,
+    provenance = {"code_version": model_version(), "seed": cfg.seed, "budget": str(budget), "draws": draws,
                   "replicates": replicates, "parameters": shipped.parameters, "posterior": shipped.name,
                   "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "command": command}
     for folder in folders:
@@ -181,11 +181,6 @@ def compute(cfg, shipped, budget, draws: int, replicates: int, folders: list[Pat
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return table, provenance
-
-
-def budget_text(budget) -> str:
-    """A budget as ``--budget`` takes it: POPULATION,GENERATIONS,REPLICATES."""
-    return f"{budget.population},{budget.generations},{budget.replicates}"
 
 
 def main(argv: list[str] | None = None) -> int:

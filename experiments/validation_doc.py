@@ -63,7 +63,8 @@ def load_posterior(folder: Path = POSTERIOR):
     """The posterior in ``folder`` (a sim.posterior.Posterior). Raises MissingArtefact naming an absent file."""
     from sim.posterior import PROVENANCE, SAMPLES, load
 
-    _need(folder / SAMPLES), _need(folder / PROVENANCE)
+    for name in (SAMPLES, PROVENANCE):
+        _need(folder / name)
     return load(folder.name, folder.parent)
 
 
