@@ -44,6 +44,7 @@ import numpy as np
 from numba import njit
 
 from sim.config import ConfigError
+from sim.core.fast import logistic_into
 from sim.enums import AdoptionMode
 
 _CONSENSUS, _AFTER_VOTES = int(AdoptionMode.CONSENSUS), int(AdoptionMode.CONSENSUS_AFTER_VOTES)
@@ -102,9 +103,16 @@ def salience_totals(s):
 
 
 @njit(cache=True)
-def _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, pull, prob, acc):
-    """The chair's estimate of blocking (prob (N,)) and the pull towards expected blockers (pull (K,)) for row r;
-    returns whether anyone is expected to block at all. ``acc`` (5,K) is scratch.
+def _scratch(n_, k_):
+    """The scratch of _blocker_pull: pull (K,), prob (N,), acc (5,K), z (N*K,), z_text (N,), rho (N*K,), bits (N*K,)."""
+    return (np.empty(k_), np.empty(n_), np.empty((5, k_)), np.empty(n_ * k_), np.empty(n_), np.empty(n_ * k_),
+            np.empty(n_ * k_, np.int64))
+
+
+@njit(cache=True)
+def _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, scratch):
+    """The chair's estimate of blocking (prob (N,), in ``scratch``) and the pull towards expected blockers (pull
+    (K,)) for row r; returns whether anyone is expected to block at all. ``scratch`` from ``_scratch``.
 
     Two kinds of threat, mixed by ``share`` (module docstring): whole-text blocking, pi_i =
     logistic((U0_i - U_i(d; p_i) - theta_c) / tau), which pulls every provision towards the same states; and red
@@ -112,36 +120,44 @@ def _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, shar
     whose red line on k is crossed, from either side. Each pull is the threatening states' weighted mean direction
     times the probability that at least one of them blocks, 1 - prod (1 - pi): a consensus body must buy in any one
     blocker, but where nobody is likely to block the chair has nobody to accommodate. The loss s_ik |d_k - p_ik| is
-    computed once per state and provision and serves both the utility and the red line."""
+    computed once per state and provision and serves both the utility and the red line; the logistics are taken
+    over whole arrays (fast.logistic_into), so that they vectorise, and both pulls are summed in one pass."""
+    pull, prob, acc, z, z_text, rho, bits = scratch
     n_, k_ = s.shape
+    lines = share > 0.0
+    for i in range(n_):
+        num = 0.0
+        for k in range(k_):
+            loss = s[i, k] * abs(p[r, i, k] - d[r, k])
+            num += loss
+            z[i * k_ + k] = (loss - redline) / noise
+        z_text[i] = (u0[r, i] + num / s_tot[i] - threshold) / noise
+    logistic_into(z_text, prob, bits, n_, _SATURATED)
+    if lines:
+        logistic_into(z, rho, bits, n_ * k_, _SATURATED)
     for k in range(k_):
         acc[0, k] = 0.0      # whole text: sum pi c s (p - d)
         acc[1, k] = 0.0      #             sum pi c s
         acc[2, k] = 0.0      # red lines:  sum rho c s (p - d)
         acc[3, k] = 0.0      #             sum rho c s
         acc[4, k] = 1.0      #             prod (1 - rho)
-    lines = share > 0.0
     none_block = 1.0
     for i in range(n_):
-        num = 0.0
-        for k in range(k_):
-            gap = p[r, i, k] - d[r, k]
-            loss = s[i, k] * abs(gap)
-            num += loss
-            if lines:
-                rho = _logistic((loss - redline) / noise)
-                w = rho * cm_weight[i, k]
-                acc[2, k] += w * gap
-                acc[3, k] += w
-                acc[4, k] *= 1.0 - rho
-        prob[i] = _logistic((u0[r, i] + num / s_tot[i] - threshold) / noise)
         none_block *= 1.0 - prob[i]
     anyone = none_block < 1.0
-    if anyone:
+    if lines or anyone:
         for i in range(n_):
+            pi = prob[i] if anyone else 0.0
             for k in range(k_):
-                w = prob[i] * cm_weight[i, k]
-                acc[0, k] += w * (p[r, i, k] - d[r, k])
+                c = cm_weight[i, k]
+                gap = p[r, i, k] - d[r, k]
+                q = rho[i * k_ + k] if lines else 0.0
+                w = q * c
+                acc[2, k] += w * gap
+                acc[3, k] += w
+                acc[4, k] *= 1.0 - q
+                w = pi * c
+                acc[0, k] += w * gap
                 acc[1, k] += w
     found = anyone and share < 1.0
     for k in range(k_):
@@ -162,14 +178,15 @@ def chair_draft(d, p, s, u0, cm_weight, eta, omega_max, kappa, mass, wsum, zeta,
     """
     b_, n_, k_ = p.shape
     out = np.empty_like(d)
-    pull, prob, acc = np.empty(k_), np.empty(n_), np.empty((5, k_))
+    scratch = _scratch(n_, k_)
+    pull = scratch[0]
     s_tot = salience_totals(s)
     wtot = np.zeros(k_)
     for i in range(n_):
         for k in range(k_):
             wtot[k] += cm_weight[i, k]
     for r in range(b_):
-        _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, pull, prob, acc)
+        _blocker_pull(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, scratch)
         for k in range(k_):
             cm = 0.0
             for i in range(n_):
@@ -216,12 +233,12 @@ def package(d, p, s, u0, cm_weight, rounds, step, threshold, noise, redline, sha
     """The chair's take-it-or-leave-it package: ``rounds`` steps d <- d + step * pull towards expected blockers."""
     b_, n_, k_ = p.shape
     out = d.copy()
-    pull, prob, acc = np.empty(k_), np.empty(n_), np.empty((5, k_))
+    scratch = _scratch(n_, k_)
+    pull = scratch[0]
     s_tot = salience_totals(s)
     for r in range(b_):
         for _ in range(rounds):
-            if not _blocker_pull(out, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, pull, prob,
-                                 acc):
+            if not _blocker_pull(out, p, s, s_tot, u0, cm_weight, threshold, noise, redline, share, r, scratch):
                 break                                   # nobody left to buy in: the package is final
             for k in range(k_):
                 out[r, k] = min(max(out[r, k] + step * pull[k], 0.0), 100.0)

@@ -155,6 +155,56 @@ def test_saturation_is_within_an_ulp_or_two_of_expm1(low, high, ulps):
     assert out[z == 0.0].tolist() == [0.0] * int((z == 0.0).sum())
 
 
+@pytest.mark.parametrize("low, high, ulps", [(-40.0, -1.0, 1), (-1.0, 0.0, 1), (0.0, 1.0, 2), (1.0, 40.0, 2)])
+def test_expm1_inplace_is_within_an_ulp_or_two_of_numpy(low, high, ulps):
+    rng = np.random.default_rng(4)
+    y = np.concatenate([rng.uniform(low, high, 20_000), [low, high]])
+    out = y.copy()
+    fast.expm1_inplace(out, np.empty(len(y) + 7, np.int64))      # scratch may be longer than the array
+    expected = np.expm1(y)
+    assert (np.abs(out - expected) <= ulps * np.spacing(np.abs(expected))).all()
+
+
+def test_logistic_into_is_the_reference_logistic_and_saturates_exactly_beyond_the_cap():
+    rng = np.random.default_rng(5)
+    z = np.concatenate([rng.normal(0, 8, 20_000), [0.0, -40.0, 40.0, 40.5, -40.5, 1e300, -1e300]])
+    out = np.full(len(z) + 3, -1.0)
+    fast.logistic_into(z, out, np.empty(len(z), np.int64), len(z), 40.0)
+    with np.errstate(over="ignore"):
+        expected = 1.0 / (1.0 + np.exp(-z))                       # the scalar form it replaced
+    inside = np.abs(z) <= 40.0
+    assert (np.abs(out[:len(z)] - expected) <= 3 * np.spacing(expected))[inside].all()
+    tanh_form = 0.5 * (1.0 + np.tanh(0.5 * z))                     # the numpy specification's (absolute precision)
+    assert np.abs(out[:len(z)] - tanh_form).max() <= 4.5e-16                # 2 ulp of 1
+    assert out[len(z) - 4:len(z)].tolist() == [1.0, 0.0, 1.0, 0.0]   # beyond the cap: exactly 1 or 0
+    assert out[len(z) - 7] == 0.5 and (out[len(z):] == -1.0).all()  # logistic(0) = 1/2; nothing past m written
+    again = np.full(len(z), -1.0)
+    fast.logistic_into(z, again, np.empty(len(z), np.int64), 3, 40.0)   # only the first m
+    assert again[:3].tolist() == out[:3].tolist() and (again[3:] == -1.0).all()
+
+
+def test_prefix_sums_side_by_side_are_those_of_each_group_alone():
+    # 11 groups: two chunks of eight, the second padded; every group's sums equal a cumulative sum by hand
+    rng = np.random.default_rng(6)
+    g_, k_, o_, b_ = 11, 3, 9, 2
+    base, relay, lobby, solo = (rng.uniform(0, 2, (b_, o_)) for _ in range(4))
+    align, target, qsk = rng.uniform(0, 1, (g_, k_, o_)), rng.uniform(0, 1, (g_, k_, o_)), rng.uniform(0, 1, (k_, o_))
+    order = np.stack([rng.permutation(o_) for _ in range(k_)]).astype(np.int64)
+    y = np.sort(rng.uniform(0, 100, (k_, o_)), axis=1)
+    a_kog, t_kog = fast.by_issue(align), fast.by_issue(target)
+    assert a_kog.shape == (2, k_, o_, fast.GROUP_LANES) and (a_kog[1, :, :, 3:] == 0).all()
+    c0, c1 = np.empty((2, k_, o_ + 1, 8)), np.empty((2, k_, o_ + 1, 8))
+    for r in range(b_):
+        fast._prefix_sorted(base, relay, lobby, solo, 0.3, qsk, order, a_kog, t_kog, y, r, c0, c1)
+        for g in range(g_):
+            q = solo[r, order] * qsk
+            w = base[r, order] * q + 0.3 * relay[r, order] * q * align[g] + lobby[r, order] * q * target[g]
+            np.testing.assert_allclose(c0[g // 8, :, :, g % 8], np.concatenate([np.zeros((k_, 1)),
+                                                                                 np.cumsum(w, axis=1)], axis=1),
+                                       rtol=1e-13, atol=1e-13)
+            np.testing.assert_allclose(c1[g // 8, :, 1:, g % 8], np.cumsum(w * y, axis=1), rtol=1e-13, atol=1e-12)
+
+
 def test_compiled_chair_equals_the_numpy_reference(world, params, rules):
     from dataclasses import replace
 
