@@ -153,9 +153,9 @@ def capture() -> dict:
     seen = {}
     originals = fast.persuade_windows, decision.chair_draft
 
-    def persuade(*a):
+    def persuade(*a, **kw):
         seen.setdefault("persuade", a)
-        return originals[0](*a)
+        return originals[0](*a, **kw)
 
     def chair(*a):
         seen.setdefault("chair", a)

@@ -166,6 +166,7 @@ class Negotiation:
         x = np.clip(w.x_base[None] + w.noise_sd * self.u_noise + shift, 0.0, 100.0)
         self.x = x[self.rep]                                                              # (B,N,K)
         self.p = self.x.copy()
+        self._buffer = np.empty_like(self.p)          # the informals' positions, reused every session
         self.accredited = self._accredit()[self.rep] & self.present                      # (B,O)
         self.compromise_x, _ = fast.compromise_utility(self.x, self.cm_weight, w.salience)  # (B,K)
         # the disagreement point is no treaty, valued per state (sim/decision.py), not the states' own compromise
@@ -265,8 +266,11 @@ class Negotiation:
         sel = slice(None) if every else rows
         p0, anchor = self.p[sel], self.anchor[sel]
         rounds = int(round(prm.informal_rounds_per_share * phi)) + int(prm.informal_rounds_base)
+        # with every row active the two (B,N,K) results go into buffers kept across sessions (fresh arrays of
+        # this size cost page faults every session: ~46,000 per batch of 64 x 8 runs before, ~10% of its time)
         b, informal = informals.informal_rounds(p0, rounds, self.blocs.starts, self.blocs.counts, self.cohesion,
-                                           self.concession, self.cm_weight_informal)
+                                                self.concession, self.cm_weight_informal,
+                                                out=self._buffer if every else None)
         # message weights per bloc: public + in-room exposure, plus the allied-delegation channel
         ind = prm.indirect_channel * phi * (1.0 - sc.in_room)
         lobby = self._lobbying(rows)
@@ -277,14 +281,15 @@ class Negotiation:
             anchor, b, self.lam, public + room, public, lobby, self.solo_scale[sel], self.joint_scale[sel], ind,
             w.bloc_alignment, self.lobby_target, self.bloc_align_sorted, self.target_sorted, self.qsk,
             self.qsk_sorted, src.order, w.y, self.y_padded, self.y_table, w.bloc, self.eps, self.eps_joint, self.members,
-            self.member_coal, self.n_named, prm.stakeholder_weight_max, prm.saturation, prm.anchor_persistence)
+            self.member_coal, self.n_named, prm.stakeholder_weight_max, prm.saturation, prm.anchor_persistence,
+            out=self.p if every else None)                     # p0 is spent: the positions go straight into p
         if not every:
             self.anchor[rows] = anchor
+            self.p[rows] = p1
         self.message_mass[rows, t] = mass
         self.informal_move[rows, t] = informal
         self.total_move[rows, t] = informal + persuaded
         self.d[rows] = self._chair(rows, p1, self.x[sel], chair_exp)
-        self.p[sel] = p1
 
     def _lobbying(self, rows) -> np.ndarray:
         """Each accredited organisation's corridor budget this session, in exposure units (B',O): contacts x

@@ -11,10 +11,12 @@ from sim.runner import variant_masks
 SUMS = ("informal_move", "total_move", "message_mass")
 
 
-def _numpy_informals(p, rounds, starts, counts, cohesion, concession, cm_weight):
+def _numpy_informals(p, rounds, starts, counts, cohesion, concession, cm_weight, out=None):
     """kernels.informal_rounds behind the compiled kernel's signature (positions, movement per row)."""
-    out = kn.informal_rounds(p, rounds, kn.Blocs(starts, counts), cohesion, concession, cm_weight)
-    return out, np.abs(out - p).sum(axis=(1, 2))
+    spec = kn.informal_rounds(p, rounds, kn.Blocs(starts, counts), cohesion, concession, cm_weight)
+    if out is not None:
+        out[...] = spec
+    return spec if out is None else out, np.abs(spec - p).sum(axis=(1, 2))
 
 
 def _outcomes(neg):

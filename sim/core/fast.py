@@ -306,10 +306,22 @@ def _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, 
                 js[g, c, k] += wt * y[o, k]
 
 
-@njit(cache=True)
 def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
                      target_sorted, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
-                     member_coal, n_coal, omega_max, kappa, mu):
+                     member_coal, n_coal, omega_max, kappa, mu, out=None):
+    """persuade_windows_into, into ``out`` (B,N,K; a new array if None; not ``b``, not ``anchor``). Returns the
+    positions, each row's mean message mass (B,) and movement sum (B,)."""
+    out = np.empty_like(b) if out is None else out
+    mass, moved = persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target,
+                                        align_sorted, target_sorted, qsk, qsk_sorted, order, y, y_padded, table,
+                                        group, eps, eps_joint, members, member_coal, n_coal, omega_max, kappa, mu)
+    return out, mass, moved
+
+
+@njit(cache=True)
+def persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
+                          target_sorted, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
+                          member_coal, n_coal, omega_max, kappa, mu):
     """Persuasion of a session, per row: the bounded-confidence windows of every source speaking alone (weights
     of kernels.persuasion_weights times ``solo``), the joint positions of cross-sector coalitions (weights times
     ``joint``, window ``eps_joint``: kernels.joint_sums; ``align_sorted``, ``target_sorted`` (G,K,O) the bloc
@@ -317,10 +329,9 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
     the saturating weight, the
     Friedkin-Johnsen update of kernels.persuade around the ``anchor`` and the anchor's update
     (kernels.anchor_update, rate ``mu``).
-    The anchors are updated in place. Returns the positions (B,N,K), each row's mean message mass (B,) and
-    movement sum |out - b| (B,)."""
+    The anchors are updated in place and the positions written into ``out`` (B,N,K). Returns each row's mean
+    message mass (B,) and movement sum |out - b| (B,)."""
     b_, n_, k_ = b.shape
-    out = np.empty_like(b)
     inv_kappa = 1.0 / kappa
     mass_mean = np.zeros(b_)
     moved = np.zeros(b_)
@@ -397,7 +408,7 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
                 if mu != 0.0:
                     anchor[r, i, k] = min(max(a + mu * (lk * w * (ybar - c)), 0.0), 100.0)
         moved[r] = step
-    return out, mass_mean, moved
+    return mass_mean, moved
 
 
 @njit(cache=True)

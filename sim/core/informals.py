@@ -107,10 +107,10 @@ def informal_rounds_into(p, rows, rounds, starts, counts, cohesion, concession, 
                     out[j0 + lane, i, k] = q[i, k, lane]
 
 
-@njit(cache=True)
-def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight):
-    """informal_rounds_into over every row: returns the positions (B,N,K) and each row's movement (B,)."""
-    out = np.empty_like(p)
+def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight, out=None):
+    """informal_rounds_into over every row, into ``out`` (B,N,K; a new array if None; not ``p``): returns the
+    positions and each row's movement (B,)."""
+    out = np.empty_like(p) if out is None else out
     moved = np.empty(p.shape[0])
     informal_rounds_into(p, np.arange(p.shape[0]), rounds, starts, counts, cohesion, concession, cm_weight, out,
                          moved)
