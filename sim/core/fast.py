@@ -226,7 +226,7 @@ def _prefix_sorted(base, relay, lobby, solo, ind, qsk_sorted, order, align_kog, 
     (c1), (C,K,O+1,GROUP_LANES) as by_issue lays out ``align_kog``, ``target_kog``; u, v, l are the row's exposures
     (base, ind * relay, lobby) times solo scale and credibility x focus. Eight groups at a time, each running sum
     in its own variable and every index a literal: the chains advance side by side in registers instead of one
-    group after another (1.45x faster than summing group by group, whose chain is the adder's latency; a loop
+    group after another (1.5x faster than summing group by group, whose chain is the adder's latency; a loop
     over the groups sends the sums through memory; benchmarks/bench_kernels.py). Each group's sum runs in
     source order, so the numbers are exactly those of summing group by group."""
     c_, k_, o_ = align_kog.shape[0], align_kog.shape[1], align_kog.shape[2]
