@@ -9,12 +9,12 @@ then checked by the schema itself (types by OmegaConf, ranges and cross-field co
 
 from __future__ import annotations
 
-from sim.config import ACCREDITATION_PROCEDURES, RunConfig
+from sim.config import RunConfig, rule_names
 from sim.errors import ConfigError, nearest
 from sim.schema import lookup
 
 # a group of settings whose documented short form is one of its keys
-SHORT_FORMS = {"rules.accreditation": ("procedure", ACCREDITATION_PROCEDURES)}
+SHORT_FORMS = {"rules.accreditation": ("procedure", "rules.accreditation.procedure")}   # (key, registry's lever)
 
 
 def config_groups() -> dict[str, list[str]]:
@@ -59,7 +59,8 @@ def _group_of_settings(key: str, value, node) -> None:
     import dataclasses
 
     names = [f.name for f in dataclasses.fields(node)]
-    sub, choices = SHORT_FORMS.get(key, (names[0], ()))
+    sub, lever = SHORT_FORMS.get(key, (names[0], None))
+    choices = rule_names(lever) if lever else ()
     found = nearest(str(value), choices) if choices else []
     allowed = f"{key}.<key>=<value> with <key> one of {' | '.join(names)}"
     if choices:

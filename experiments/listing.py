@@ -32,14 +32,15 @@ def presets(group: str) -> dict[str, str]:
 
 
 def levers() -> dict[str, tuple[str, ...]]:
-    """Rule levers with a closed set of values -> the allowed values (the tuples config validation uses)."""
+    """Rule levers with a closed set of values -> the allowed values (what config validation uses: the rule
+    registries' names where a registry backs the lever)."""
     from sim import config
 
-    return {"rules.accreditation.procedure": config.ACCREDITATION_PROCEDURES,
+    return {"rules.accreditation.procedure": config.rule_names("rules.accreditation.procedure"),
             "rules.accreditation.majority": config.MAJORITIES,
-            "rules.informals": config.INFORMAL_STATUSES,
+            "rules.informals": config.rule_names("rules.informals"),
             "rules.document_access": config.DOCUMENT_ACCESS,
-            "rules.speaking": config.SPEAKING_ALLOCATIONS,
+            "rules.speaking": config.rule_names("rules.speaking"),
             "variants": config.VARIANT_SETS,
             "attribution": config.ATTRIBUTIONS,
             "cosp.fallback_rule": config.ACCESS_RULES,

@@ -191,11 +191,18 @@ class Params:
 
 
 # --------------------------------------------------------------------------------------------- rules
-ACCREDITATION_PROCEDURES = ("open", "ecosoc_only", "non_objection_vote", "single_state_veto")
 MAJORITIES = ("simple", "two_thirds")
-INFORMAL_STATUSES = ("excluded", "observers", "participants")
 DOCUMENT_ACCESS = ("public", "delayed", "none")
-SPEAKING_ALLOCATIONS = ("coalition_spokespersons", "individual")
+
+
+def rule_names(key: str) -> tuple[str, ...]:
+    """The allowed values of a rule lever backed by a registry (``rules.accreditation.procedure``,
+    ``rules.speaking``, ``rules.informals``): the registered names, read when asked, so that a rule registered
+    after import (a plugin, a test) is allowed too. KeyError for another key."""
+    from sim.rules import ACCREDITATION, INFORMALS, SPEAKING
+
+    return {"rules.accreditation.procedure": ACCREDITATION, "rules.speaking": SPEAKING,
+            "rules.informals": INFORMALS}[key].names()
 
 
 @dataclass
@@ -229,11 +236,11 @@ class Rules:
         from sim.schema import flag, name_in
 
         if isinstance(self.accreditation, str):          # rules.accreditation=veto: a value for a group
-            found = nearest(self.accreditation, ACCREDITATION_PROCEDURES)
+            procedures = rule_names("rules.accreditation.procedure")
+            found = nearest(self.accreditation, procedures)
             raise ConfigError("rules.accreditation", f"{self.accreditation!r} is one value, but accreditation is a "
-                              "group of settings", "rules.accreditation.procedure=" + " | ".join(
-                                  ACCREDITATION_PROCEDURES), f"rules.accreditation.procedure={found[0]}" if found else
-                              None)
+                              "group of settings", "rules.accreditation.procedure=" + " | ".join(procedures),
+                              f"rules.accreditation.procedure={found[0]}" if found else None)
         if isinstance(self.accreditation, dict):
             for key in self.accreditation:
                 name_in("rules.accreditation", key, [f.name for f in fields(AccreditationRule)])
@@ -241,10 +248,11 @@ class Rules:
         flag("rules.accreditation.veto_applies_to_ecosoc", self.accreditation.veto_applies_to_ecosoc)
         for key in ("written_submissions", "intersessional"):
             flag(f"rules.{key}", getattr(self, key))
-        check_choice("rules.accreditation.procedure", self.accreditation.procedure, ACCREDITATION_PROCEDURES)
+        check_choice("rules.accreditation.procedure", self.accreditation.procedure,
+                     rule_names("rules.accreditation.procedure"))
         check_choice("rules.accreditation.majority", self.accreditation.majority, MAJORITIES)
-        check_choice("rules.speaking", self.speaking, SPEAKING_ALLOCATIONS)
-        check_choice("rules.informals", self.informals, INFORMAL_STATUSES)
+        check_choice("rules.speaking", self.speaking, rule_names("rules.speaking"))
+        check_choice("rules.informals", self.informals, rule_names("rules.informals"))
         check_choice("rules.document_access", self.document_access, DOCUMENT_ACCESS)
         for key, lo, hi in (("speaking_minutes", 0, 600), ("statement_minutes", 0.5, 60), ("informal_share", 0, 1)):
             value = getattr(self, key)

@@ -21,14 +21,14 @@ import solara.lab
 from matplotlib.figure import Figure
 
 from sim import presets
-from sim.config import ACCREDITATION_PROCEDURES, INFORMAL_STATUSES, AccreditationRule
+from sim.config import AccreditationRule, rule_names
 from sim.enums import OrgType
 from sim.model import NegotiationModel
 from sim.plotting import OKABE_ITO, SERIES
 from sim.runner import TYPE_KEYS
 
-PROCEDURES = list(ACCREDITATION_PROCEDURES)
-INFORMALS = list(INFORMAL_STATUSES)
+PROCEDURES = list(rule_names("rules.accreditation.procedure"))   # the registries' names (sim/rules/registry.py)
+INFORMALS = list(rule_names("rules.informals"))
 MODES = ("pending", "consensus", "consensus after votes", "vote", "failed")
 FONT = 12                 # points: legible from the back of a room on a 1280x720 projector
 DPI = 100

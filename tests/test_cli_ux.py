@@ -46,7 +46,9 @@ def test_list_names_every_shipped_preset_and_the_allowed_rule_values(capsys):
         assert shipped and sorted(presets(group)) == shipped
         assert all(f"  {name}" in out for name in shipped)
     assert "single_state_veto" in out and "non_objection_vote" in out
-    assert levers()["rules.accreditation.procedure"] == config.ACCREDITATION_PROCEDURES
+    assert levers()["rules.accreditation.procedure"] == config.rule_names("rules.accreditation.procedure")
+    assert set(levers()["rules.accreditation.procedure"]) == {"open", "ecosoc_only", "non_objection_vote",
+                                                             "single_state_veto"}
 
 
 def test_list_one_section_only(capsys):

@@ -7,10 +7,12 @@ Control Arms experience); observers hear the talks and relay views with partial 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from sim.config import Params
 from sim.rules.registry import Registry
+
+if TYPE_CHECKING:                      # sim.config reads this registry's names: no import cycle at run time
+    from sim.config import Params
 
 
 class InformalsPolicy:
