@@ -359,7 +359,7 @@ def test_bloc_means_equal_reduceat_and_leave_absent_blocs_untouched():
     assert np.isnan(out[:, [2, 4]]).all()
 
 
-@pytest.mark.parametrize("b_", [1, 5, 8, 13])         # whole and partial blocks of LANES replicates
+@pytest.mark.parametrize("b_", [1, 5, 8, 13, 16, 24, 37])   # wide (16) and narrow (8) blocks, whole and padded
 def test_informals_with_replicates_side_by_side_equal_numpy_and_each_row_alone(b_):
     from sim.core import informals
 

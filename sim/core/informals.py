@@ -7,9 +7,9 @@ compromise sums are dependency chains; here LANES replicates are copied into one
 independent chains. Every lane does exactly the arithmetic of one replicate alone, in the same order, so a
 replicate's numbers do not depend on which replicates share its block (tests/test_kernels.py). LANES = 16 (two
 512-bit vectors per provision) ran the default batch of 64 x 8 at a median of 804 replicate-runs per CPU second
-against 760 with 8 lanes (8 interleaved runs each, 2026-12-08); 32 lanes were no faster. A batch is padded to a
-multiple of LANES, so a batch of one replicate does 16 times the informals' work (a single run is ~8 ms either
-way).
+against 760 with 8 lanes (8 interleaved runs each, 2026-12-08); 32 lanes were no faster. A batch runs in blocks
+of LANES while that many rows are left, then in blocks of NARROW = 8 (the last one padded), so a small batch
+(a fit's 8 replicates) does not pay for a wide block.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 LANES = 16   # replicates per block (module docstring)
+NARROW = 8   # replicates per block once fewer than LANES are left
 
 
 @njit(cache=True)
@@ -34,7 +35,7 @@ def _column_sums(w):
 def _load(p, rows, j0, m, q):
     """q[i, k, lane] = p[rows[j0 + lane], i, k]; a short last block repeats its last row."""
     n_, k_ = p.shape[1], p.shape[2]
-    for lane in range(LANES):
+    for lane in range(q.shape[2]):
         r = rows[j0 + min(lane, m - 1)]
         for i in range(n_):
             for k in range(k_):
@@ -86,29 +87,44 @@ def _rounds(q, rounds, starts, counts, cohesion, concession, cm_weight, wsum, me
 
 
 @njit(cache=True)
+def _block(p, rows, j0, m, rounds, starts, counts, cohesion, concession, cm_weight, wsum, q, means, cm, cm_next,
+           total, out, moved):
+    """The informals of rows rows[j0:j0 + m] in one block of q.shape[2] lanes (m <= lanes)."""
+    n_, k_, lanes = q.shape
+    _load(p, rows, j0, m, q)
+    _rounds(q, rounds, starts, counts, cohesion, concession, cm_weight, wsum, means, cm, cm_next)
+    total[:] = 0.0
+    for i in range(n_):
+        for k in range(k_):
+            for lane in range(lanes):
+                total[lane] += abs(q[i, k, lane] - p[rows[j0 + min(lane, m - 1)], i, k])
+    for lane in range(m):
+        moved[j0 + lane] = total[lane]
+        for i in range(n_):
+            for k in range(k_):
+                out[j0 + lane, i, k] = q[i, k, lane]
+
+
+@njit(cache=True)
 def informal_rounds_into(p, rows, rounds, starts, counts, cohesion, concession, cm_weight, out, moved):
     """Closed informals of rows ``rows`` of p (B,N,K), as kernels.informal_rounds: out[j] the positions of row
     rows[j] after the rounds, moved[j] its movement sum |out - p|. The blocs (``starts``, ``counts``) must cover
-    every state, contiguously and in order."""
+    every state, contiguously and in order. Blocks of LANES rows while that many are left, then of NARROW (the last
+    one padded), so that a small batch does not pay for a wide block."""
     n_, k_ = p.shape[1], p.shape[2]
-    q = np.empty((n_, k_, LANES))
-    means, cm, cm_next = np.empty((k_, LANES)), np.empty((k_, LANES)), np.empty((k_, LANES))
-    total = np.empty(LANES)
+    wide = (np.empty((n_, k_, LANES)), np.empty((k_, LANES)), np.empty((k_, LANES)), np.empty((k_, LANES)),
+            np.empty(LANES))
+    narrow = (np.empty((n_, k_, NARROW)), np.empty((k_, NARROW)), np.empty((k_, NARROW)), np.empty((k_, NARROW)),
+              np.empty(NARROW))
     wsum = _column_sums(cm_weight)
-    for j0 in range(0, rows.shape[0], LANES):
-        m = min(LANES, rows.shape[0] - j0)
-        _load(p, rows, j0, m, q)
-        _rounds(q, rounds, starts, counts, cohesion, concession, cm_weight, wsum, means, cm, cm_next)
-        total[:] = 0.0
-        for i in range(n_):
-            for k in range(k_):
-                for lane in range(LANES):
-                    total[lane] += abs(q[i, k, lane] - p[rows[j0 + min(lane, m - 1)], i, k])
-        for lane in range(m):
-            moved[j0 + lane] = total[lane]
-            for i in range(n_):
-                for k in range(k_):
-                    out[j0 + lane, i, k] = q[i, k, lane]
+    j0 = 0
+    while j0 < rows.shape[0]:
+        left = rows.shape[0] - j0
+        q, means, cm, cm_next, total = wide if left >= LANES else narrow
+        m = min(q.shape[2], left)
+        _block(p, rows, j0, m, rounds, starts, counts, cohesion, concession, cm_weight, wsum, q, means, cm, cm_next,
+               total, out, moved)
+        j0 += m
 
 
 def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight, out=None):
