@@ -3,16 +3,20 @@
     >>> from sim.version import model_version
     >>> model_version()                 # e.g. '0.1.0+3f9c2a1b7d04'
 
-The hash covers the bytes of ``sim/**/*.py``, ``sim/data/*`` and ``configs/**/*.yaml`` (the package
-``sim.configs``), read where Python imports them from, sorted by their relative path. It does not depend on the
+The hash covers the bytes of ``sim/**/*.py`` and ``sim/data/*``, and the parsed content of ``configs/**/*.yaml``
+(the package ``sim.configs``; as canonical JSON, so a comment or the layout of a config is not a new model but a
+changed value is), read where Python imports them from, sorted by their relative path. It does not depend on the
 working directory, on file times or on git, so the same source gives the same version on any machine and a
-changed byte in any of these files gives a new one. Sweeps put it in every cell's id and ``cell.json``
-(``experiments/sweep.py``), so results computed by other code are never reused silently.
+changed byte of code or data, or a changed config value, gives a new one. (``plenary calibrate --install``
+rewrites the dated comment of ``configs/params/posterior.yaml``: with the bytes hashed, installing a posterior
+gave the code a version other than the one recorded in the posterior it installed.) Sweeps put it in every cell's
+id and ``cell.json`` (``experiments/sweep.py``), so results computed by other code are never reused silently.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -32,11 +36,26 @@ def source_files(sim_root: Path, configs_root: Path) -> list[tuple[str, Path]]:
     return sorted(keep.items())
 
 
+def config_content(blob: bytes) -> bytes:
+    """A YAML config's parsed content as canonical JSON bytes (sorted keys, no spaces); the bytes themselves when
+    they do not parse (a broken config is still a different config)."""
+    import yaml
+
+    try:
+        data = yaml.load(blob, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return blob
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
 def source_hash(sim_root: Path, configs_root: Path) -> str:
-    """sha256 over (name, size, bytes) of each source file in name order, shortened to DIGITS hex digits."""
+    """sha256 over (name, size, content) of each source file in name order, shortened to DIGITS hex digits: the
+    bytes of code and data, the parsed content of a config (``config_content``)."""
     digest = hashlib.sha256()
     for name, path in source_files(Path(sim_root), Path(configs_root)):
         blob = path.read_bytes()
+        if name.endswith(".yaml"):
+            blob = config_content(blob)
         digest.update(f"{name}\0{len(blob)}\0".encode())
         digest.update(blob)
     return digest.hexdigest()[:DIGITS]

@@ -54,10 +54,11 @@ def _tree(root: Path, files: dict[str, bytes]) -> tuple[Path, Path]:
 
 def test_the_source_hash_is_the_documented_sha256_over_names_sizes_and_bytes(tmp_path):
     sim_root, configs_root = _tree(tmp_path, {"sim/a.py": b"x = 1\n", "sim/data/s.csv": b"iso\nFR\n",
-                                              "configs/r/o.yaml": b"k: 2\n", "sim/__pycache__/a.pyc": b"junk",
-                                              "sim/notes.txt": b"not code"})
+                                              "configs/r/o.yaml": b"k: 2   # two\nb: [1, x]\n",
+                                              "sim/__pycache__/a.pyc": b"junk", "sim/notes.txt": b"not code"})
     expected = hashlib.sha256()
-    for name, blob in [("configs/r/o.yaml", b"k: 2\n"), ("sim/a.py", b"x = 1\n"), ("sim/data/s.csv", b"iso\nFR\n")]:
+    for name, blob in [("configs/r/o.yaml", b'{"b":[1,"x"],"k":2}'), ("sim/a.py", b"x = 1\n"),
+                       ("sim/data/s.csv", b"iso\nFR\n")]:
         expected.update(f"{name}\0{len(blob)}\0".encode() + blob)
     assert source_hash(sim_root, configs_root) == expected.hexdigest()[:12]
 
@@ -77,7 +78,11 @@ def test_the_source_hash_changes_with_a_byte_but_not_with_times_caches_or_the_wo
         path.write_bytes(old.replace(b"1", b"2"))
         assert source_hash(sim_root, configs_root) != first, name
         path.write_bytes(old)
-    (configs_root / "c.yaml").write_bytes(b"k: 3\n")
+    (configs_root / "c.yaml").write_bytes(b"# written on another day\nk:   2\n")   # a comment, the layout: same
+    assert source_hash(sim_root, configs_root) == first
+    (configs_root / "c.yaml").write_bytes(b"k: 3\n")                               # a value: a new model
+    assert source_hash(sim_root, configs_root) != first
+    (configs_root / "c.yaml").write_bytes(b"k: [2\n")                              # broken: its bytes, still new
     assert source_hash(sim_root, configs_root) != first
 
 
