@@ -111,14 +111,15 @@ def blocker_pull_scalar(d, p, s, s_tot, u0, cm_weight, threshold, noise, redline
 
 
 # ------------------------------------------------------------------------------------- drivers over every row
-@njit(cache=True)
+# not cached on disk: they call into sim/ files, whose changes numba's cache would not see (sim/core/fast.py)
+@njit
 def _prefix_new_rows(base, relay, lobby, solo, ind, qsk_sorted, order, align_kog, target_kog, y_padded, c0, c1):
     for r in range(base.shape[0]):
         fast._prefix_sorted(base, relay, lobby, solo, ind, qsk_sorted, order, align_kog, target_kog, y_padded, r,
                             c0, c1)
 
 
-@njit(cache=True)
+@njit
 def _prefix_old_rows(base, relay, lobby, solo, ind, qsk_sorted, order, align_sorted, target_sorted, y_padded, us, vs,
                      ls, c0, c1):
     for r in range(base.shape[0]):
@@ -126,7 +127,7 @@ def _prefix_old_rows(base, relay, lobby, solo, ind, qsk_sorted, order, align_sor
                         us, vs, ls, c0, c1)
 
 
-@njit(cache=True)
+@njit
 def _blocker_new_rows(d, p, s, u0, cm_weight, threshold, noise, redline, share, pulls):
     scratch = decision._scratch(s.shape[0], s.shape[1])
     s_tot = decision.salience_totals(s)
@@ -135,7 +136,7 @@ def _blocker_new_rows(d, p, s, u0, cm_weight, threshold, noise, redline, share, 
         pulls[r] = scratch[0]
 
 
-@njit(cache=True)
+@njit
 def _blocker_old_rows(d, p, s, u0, cm_weight, threshold, noise, redline, share, pulls):
     n_, k_ = s.shape
     pull, prob, acc = np.empty(k_), np.empty(n_), np.empty((5, k_))

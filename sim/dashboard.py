@@ -27,8 +27,6 @@ from sim.model import NegotiationModel
 from sim.plotting import OKABE_ITO, SERIES
 from sim.runner import TYPE_KEYS
 
-PROCEDURES = list(rule_names("rules.accreditation.procedure"))   # the registries' names (sim/rules/registry.py)
-INFORMALS = list(rule_names("rules.informals"))
 MODES = ("pending", "consensus", "consensus after votes", "vote", "failed")
 FONT = 12                 # points: legible from the back of a room on a 1280x720 projector
 DPI = 100
@@ -170,12 +168,13 @@ def Page():
         solara.AppBarTitle("Plenary: the rules of the room")
     with solara.Sidebar():
         with solara.Card("Rules"):
-            solara.Select("Accreditation procedure", values=PROCEDURES, value=procedure)
+            solara.Select("Accreditation procedure", values=list(rule_names("rules.accreditation.procedure")),
+                          value=procedure)
             solara.SliderFloat(f"Closed informals: {informal_share.value:.0%}",
                                value=informal_share, min=0.0, max=0.95, step=0.05, thumb_label=False)
             solara.SliderInt(f"Minutes per item: {speaking_minutes.value}",
                              value=speaking_minutes, min=0, max=90, step=5, thumb_label=False)
-            solara.Select("Stakeholders in informals", values=INFORMALS, value=informals)
+            solara.Select("Stakeholders in informals", values=list(rule_names("rules.informals")), value=informals)
             solara.SliderInt(f"Seed: {seed.value}", value=seed, min=1, max=50, step=1, thumb_label=False)
         with solara.Card("Play"), solara.Row():
             solara.Button("Step", on_click=step, disabled=not model.running, color="primary")

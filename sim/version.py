@@ -36,16 +36,38 @@ def source_files(sim_root: Path, configs_root: Path) -> list[tuple[str, Path]]:
     return sorted(keep.items())
 
 
+def _canonical(value):
+    """A parsed config as JSON-able data that keeps what JSON would merge: mapping keys by their repr (1, "1" and
+    true differ) in sorted order, and other values by type (1 and 1.0 differ; a date is not its string)."""
+    if isinstance(value, dict):
+        return {"map": sorted([repr(k), _canonical(v)] for k, v in value.items())}
+    if isinstance(value, list):
+        return {"list": [_canonical(v) for v in value]}
+    return {type(value).__name__: repr(value)}
+
+
+@cache
+def _loader():
+    """PyYAML's C loader with OmegaConf's implicit resolvers (its float pattern, no timestamps): the types
+    OmegaConf.load gives, at the C parser's speed."""
+    import yaml
+    from omegaconf._utils import get_yaml_loader
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return type("ConfigLoader", (base,), {"yaml_implicit_resolvers": get_yaml_loader().yaml_implicit_resolvers})
+
+
 def config_content(blob: bytes) -> bytes:
-    """A YAML config's parsed content as canonical JSON bytes (sorted keys, no spaces); the bytes themselves when
-    they do not parse (a broken config is still a different config)."""
+    """A YAML config's parsed content (read by OmegaConf's own YAML loader, so ``1e-3`` is the float the model
+    reads) as canonical JSON bytes; the bytes themselves when they do not parse (a broken config is still a
+    different config)."""
     import yaml
 
     try:
-        data = yaml.load(blob, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
+        data = yaml.load(blob, Loader=_loader())
+        return json.dumps(_canonical(data), separators=(",", ":")).encode()
+    except (yaml.YAMLError, TypeError, ValueError, RecursionError):
         return blob
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
 def source_hash(sim_root: Path, configs_root: Path) -> str:

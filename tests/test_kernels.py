@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim import decision
 from sim.core import fast
 from sim.core import kernels as kn
 
@@ -160,7 +161,7 @@ def test_expm1_inplace_is_within_an_ulp_or_two_of_numpy(low, high, ulps):
     rng = np.random.default_rng(4)
     y = np.concatenate([rng.uniform(low, high, 20_000), [low, high]])
     out = y.copy()
-    fast.expm1_inplace(out, np.empty(len(y) + 7, np.int64))      # scratch may be longer than the array
+    decision.expm1_inplace(out, np.empty(len(y) + 7, np.int64))      # scratch may be longer than the array
     expected = np.expm1(y)
     assert (np.abs(out - expected) <= ulps * np.spacing(np.abs(expected))).all()
 
@@ -169,7 +170,7 @@ def test_logistic_into_is_the_reference_logistic_and_saturates_exactly_beyond_th
     rng = np.random.default_rng(5)
     z = np.concatenate([rng.normal(0, 8, 20_000), [0.0, -40.0, 40.0, 40.5, -40.5, 1e300, -1e300]])
     out = np.full(len(z) + 3, -1.0)
-    fast.logistic_into(z, out, np.empty(len(z), np.int64), len(z), 40.0)
+    decision.logistic_into(z, out, np.empty(len(z), np.int64), len(z), 40.0)
     with np.errstate(over="ignore"):
         expected = 1.0 / (1.0 + np.exp(-z))                       # the scalar form it replaced
     inside = np.abs(z) <= 40.0
@@ -179,7 +180,7 @@ def test_logistic_into_is_the_reference_logistic_and_saturates_exactly_beyond_th
     assert out[len(z) - 4:len(z)].tolist() == [1.0, 0.0, 1.0, 0.0]   # beyond the cap: exactly 1 or 0
     assert out[len(z) - 7] == 0.5 and (out[len(z):] == -1.0).all()  # logistic(0) = 1/2; nothing past m written
     again = np.full(len(z), -1.0)
-    fast.logistic_into(z, again, np.empty(len(z), np.int64), 3, 40.0)   # only the first m
+    decision.logistic_into(z, again, np.empty(len(z), np.int64), 3, 40.0)   # only the first m
     assert again[:3].tolist() == out[:3].tolist() and (again[3:] == -1.0).all()
 
 

@@ -57,7 +57,8 @@ def test_the_source_hash_is_the_documented_sha256_over_names_sizes_and_bytes(tmp
                                               "configs/r/o.yaml": b"k: 2   # two\nb: [1, x]\n",
                                               "sim/__pycache__/a.pyc": b"junk", "sim/notes.txt": b"not code"})
     expected = hashlib.sha256()
-    for name, blob in [("configs/r/o.yaml", b'{"b":[1,"x"],"k":2}'), ("sim/a.py", b"x = 1\n"),
+    canonical = b'{"map":[["\'b\'",{"list":[{"int":"1"},{"str":"\'x\'"}]}],["\'k\'",{"int":"2"}]]}'
+    for name, blob in [("configs/r/o.yaml", canonical), ("sim/a.py", b"x = 1\n"),
                        ("sim/data/s.csv", b"iso\nFR\n")]:
         expected.update(f"{name}\0{len(blob)}\0".encode() + blob)
     assert source_hash(sim_root, configs_root) == expected.hexdigest()[:12]
@@ -84,6 +85,11 @@ def test_the_source_hash_changes_with_a_byte_but_not_with_times_caches_or_the_wo
     assert source_hash(sim_root, configs_root) != first
     (configs_root / "c.yaml").write_bytes(b"k: [2\n")                              # broken: its bytes, still new
     assert source_hash(sim_root, configs_root) != first
+    hashes = set()
+    for text in (b"k: 2", b"k: 2.0", b"k: '2'", b"'2': 1", b"2: 1", b"k: 1e-3", b"k: '1e-3'"):   # types kept apart
+        (configs_root / "c.yaml").write_bytes(text)
+        hashes.add(source_hash(sim_root, configs_root))
+    assert len(hashes) == 7
 
 
 def test_model_version_is_the_package_version_and_the_hash_of_the_imported_sources_from_any_folder(tmp_path):

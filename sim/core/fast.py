@@ -6,6 +6,11 @@ differ it is by an ulp or so: sums over provisions run in order where numpy sums
 weight's 1 - exp(-z) is a polynomial (``saturation``) within 1 ulp of expm1. Discrete outcomes (windows, statements,
 votes, modes) are the reference's exactly. tests/test_kernels.py checks both agree; benchmarks/bench_engine.py
 measures them.
+
+A compiled function here calls only compiled functions of this file: numba's on-disk cache (``cache=True``) is
+invalidated by a change to the function's own file, not to the files of the functions it calls, so a call into
+another module would keep running the old code after that module changed (the model version would move, the
+cached machine code would not). Small helpers are therefore repeated per file (``_column_sums``).
 """
 
 from __future__ import annotations
@@ -160,48 +165,21 @@ _T8, _T9, _T10, _T11, _T12, _T13 = 1 / 40320, 1 / 362880, 1 / 3628800, 1 / 39916
 
 
 @njit(cache=True)
-def expm1_inplace(y, exponent):
-    """y[j] <- expm1(y[j]) for |y[j]| <= 40 (a flat array; ``exponent`` int64 scratch at least as long): the
-    polynomial of this module's comment, in two passes that LLVM vectorises. In place, because with two arrays that
-    might overlap LLVM's run-time overlap check chooses the scalar loop. Within 1 ulp of np.expm1 for y <= 0, 2 for
-    0 < y <= 1 (tested)."""
-    for j in range(y.shape[0]):
-        v = y[j]
-        n = np.floor(v * _INV_LN2 + 0.5)
-        r = (v - n * _LN2_HI) - n * _LN2_LO
+def saturation(z, scale, out, exponent):
+    """out[j] = scale * (1 - exp(-z[j])) for z >= 0 (flat arrays; ``exponent`` int64 scratch of the same size)."""
+    for j in range(z.shape[0]):
+        y = max(-z[j], -_Z_CAP)
+        n = np.floor(y * _INV_LN2 + 0.5)
+        r = (y - n * _LN2_HI) - n * _LN2_LO
         r2 = r * r
         r4 = r2 * r2
         p = ((_T2 + _T3 * r) + (_T4 + _T5 * r) * r2) + ((_T6 + _T7 * r) + (_T8 + _T9 * r) * r2) * r4 \
             + ((_T10 + _T11 * r) + (_T12 + _T13 * r) * r2) * (r4 * r4)
-        y[j] = r + r2 * p                            # expm1(r)
+        out[j] = r + r2 * p                          # expm1(r)
         exponent[j] = (np.int64(n) + 1023) << 52     # the bits of 2^n
-    two_n = exponent[:y.shape[0]].view(np.float64)
-    for j in range(y.shape[0]):
-        y[j] = two_n[j] * y[j] + (two_n[j] - 1.0)
-
-
-@njit(cache=True)
-def saturation(z, scale, out, exponent):
-    """out[j] = scale * (1 - exp(-z[j])) for z >= 0 (flat arrays; ``exponent`` int64 scratch of the same size)."""
+    two_n = exponent.view(np.float64)
     for j in range(z.shape[0]):
-        out[j] = max(-z[j], -_Z_CAP)
-    expm1_inplace(out, exponent)
-    for j in range(z.shape[0]):
-        out[j] = -scale * out[j]
-
-
-@njit(cache=True)
-def logistic_into(z, out, exponent, m, cap):
-    """out[j] = 1 / (1 + exp(-z[j])) for j < m, 1 exactly where z > cap and 0 where z < -cap (flat arrays, ``out``
-    not ``z``; ``exponent`` int64 scratch; cap <= 40), by expm1_inplace so that the loops vectorise (the chair's
-    blocker estimate is 1.5x faster than with a scalar exp per element: benchmarks/bench_kernels.py). Within 3 ulp
-    of 1 / (1 + exp(-z)), and within 4.5e-16 of the numpy specification's 0.5 (1 + tanh(z / 2)) (tested)."""
-    for j in range(m):
-        out[j] = min(max(-z[j], -cap), cap)
-    expm1_inplace(out[:m], exponent)
-    for j in range(m):
-        v = 1.0 / (2.0 + out[j])
-        out[j] = 1.0 if z[j] > cap else (0.0 if z[j] < -cap else v)
+        out[j] = -scale * (two_n[j] * out[j] + (two_n[j] - 1.0))
 
 
 GROUP_LANES = 8   # groups summed side by side in _prefix_sorted (the groups are padded to a multiple of this)
@@ -312,6 +290,9 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
     """persuade_windows_into, into ``out`` (B,N,K; a new array if None; not ``b``, not ``anchor``). Returns the
     positions, each row's mean message mass (B,) and movement sum (B,)."""
     out = np.empty_like(b) if out is None else out
+    if np.shares_memory(out, b) or np.shares_memory(out, anchor):
+        raise ValueError("persuade_windows: out must not share memory with b or anchor (they are read after it "
+                         "is written)")
     mass, moved = persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target,
                                         align_sorted, target_sorted, qsk, qsk_sorted, order, y, y_padded, table,
                                         group, eps, eps_joint, members, member_coal, n_coal, omega_max, kappa, mu)

@@ -131,6 +131,8 @@ def informal_rounds(p, rounds, starts, counts, cohesion, concession, cm_weight, 
     """informal_rounds_into over every row, into ``out`` (B,N,K; a new array if None; not ``p``): returns the
     positions and each row's movement (B,)."""
     out = np.empty_like(p) if out is None else out
+    if np.shares_memory(out, p):
+        raise ValueError("informal_rounds: out must not share memory with p (a block reads p after out is written)")
     moved = np.empty(p.shape[0])
     informal_rounds_into(p, np.arange(p.shape[0]), rounds, starts, counts, cohesion, concession, cm_weight, out,
                          moved)
