@@ -190,10 +190,12 @@ def main(repeat: int = 9) -> dict:
     seen = capture()
     pw = seen["persuade"]
     base, relay, lobby, solo, ind = pw[3], pw[4], pw[5], pw[6], pw[8]
-    align_sorted, target_sorted, qsk_sorted, order, y_padded = pw[11], pw[12], pw[14], pw[15], pw[17]
-    rows = base.shape[0]
-    g_, k_, o_ = align_sorted.shape
-    align_kog, target_kog = fast.by_issue(align_sorted), fast.by_issue(target_sorted)
+    align_kog, target_kog, qsk_sorted, order, y_padded = pw[11], pw[12], pw[14], pw[15], pw[17]
+    rows, g_ = base.shape[0], pw[9].shape[0]
+    k_, o_ = align_kog.shape[1], align_kog.shape[2]
+    # the (G,K,O) layout the replaced version read, from the engine's (C,K,O,8)
+    align_sorted, target_sorted = (np.ascontiguousarray(np.moveaxis(a, -1, 1).reshape(-1, k_, o_)[:g_])
+                                   for a in (align_kog, target_kog))
     new_c = [np.empty((align_kog.shape[0], k_, o_ + 1, fast.GROUP_LANES)) for _ in range(2)]
     old_c = [np.empty((g_, k_, o_ + 1)) for _ in range(2)]
     scratch = [np.empty((k_, o_)) for _ in range(3)]

@@ -101,7 +101,8 @@ class Negotiation:
         self.y_table = fast.bucket_table(self.y_padded)
         self.qsk = w.credibility * w.sigma * w.n_issues                                   # (O,K)
         self.qsk_sorted = self.sources.sort(self.qsk)                                     # (K,O)
-        self.bloc_align_sorted = self.sources.sort(w.bloc_alignment[:, :, None] * np.ones(w.n_issues))  # (nb,K,O)
+        # the bloc alignment and (below) lobbying share in per-issue sorted order, laid out for the prefix sums
+        self.bloc_align_kog = fast.by_issue(self.sources.sort(w.bloc_alignment[:, :, None] * np.ones(w.n_issues)))
         self.chair_align = np.ones((1, w.n_issues, w.n_orgs))
         self._precompute_lobbying()
         self.chair_group = np.zeros(1, dtype=np.int64)
@@ -129,7 +130,7 @@ class Negotiation:
         share[present] = blocs
         self.lobby_bloc_share = share                                                        # (G,O), for metrics
         self.lobby_target = share / np.maximum(counts, 1)[:, None]                          # per delegation
-        self.target_sorted = self.sources.sort(self.lobby_target[:, :, None] * np.ones(w.n_issues))   # (G,K,O)
+        self.target_kog = fast.by_issue(self.sources.sort(self.lobby_target[:, :, None] * np.ones(w.n_issues)))
         self.sector = np.array([SECTOR[t] for t in w.org_type], dtype=np.int64)
         self.n_named = sum(not k.startswith("solo_") for k in w.coalition_keys)
         self.members = np.flatnonzero(w.coalition < self.n_named).astype(np.int64)
@@ -279,7 +280,7 @@ class Negotiation:
         src = self.sources
         p1, mass, persuaded = fast.persuade_windows(   # updates ``anchor`` in place (a view when every row is active)
             anchor, b, self.lam, public + room, public, lobby, self.solo_scale[sel], self.joint_scale[sel], ind,
-            w.bloc_alignment, self.lobby_target, self.bloc_align_sorted, self.target_sorted, self.qsk,
+            w.bloc_alignment, self.lobby_target, self.bloc_align_kog, self.target_kog, self.qsk,
             self.qsk_sorted, src.order, w.y, self.y_padded, self.y_table, w.bloc, self.eps, self.eps_joint, self.members,
             self.member_coal, self.n_named, prm.stakeholder_weight_max, prm.saturation, prm.anchor_persistence,
             out=self.p if every else None)                     # p0 is spent: the positions go straight into p

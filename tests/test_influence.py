@@ -37,7 +37,8 @@ def _one_source(anchor, b, mu, lam=0.5, eps=15.0):
     a = np.array([[[anchor]]])
     out, mass, moved = fast.persuade_windows(
         a, np.array([[[b]]]), np.array([[lam]]), np.array([[30.0]]), zero, zero, one, zero, 0.0,
-        zero, zero, np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), one, one, src.order, y, padded, fast.bucket_table(padded),
+        zero, zero, fast.by_issue(np.zeros((1, 1, 1))), fast.by_issue(np.zeros((1, 1, 1))), one, one, src.order, y,
+        padded, fast.bucket_table(padded),
         np.zeros(1, np.int64), np.array([eps]), np.array([eps]), np.zeros(0, np.int64), np.zeros(0, np.int64), 0,
         0.15, 15.0, mu)
     return out, a, mass, moved                               # the anchor is updated in place

@@ -268,7 +268,8 @@ def _fast_persuasion(c, omega_max=0.15, kappa=15.0):
     anchor, padded = c["anchor"].copy(), fast.pad_sorted(src.y_sorted)
     out, mass_mean, moved = fast.persuade_windows(
         anchor, c["b"], c["lam"], c["base"], c["relay"], c["lobby"], c["solo"], c["joint"], c["ind"], c["align"],
-        c["target"], src.sort(c["align"][:, :, None] * np.ones(k_)), src.sort(c["target"][:, :, None] * np.ones(k_)),
+        c["target"], fast.by_issue(src.sort(c["align"][:, :, None] * np.ones(k_))),
+        fast.by_issue(src.sort(c["target"][:, :, None] * np.ones(k_))),
         c["qsk"], src.sort(c["qsk"]), src.order, c["y"], padded, fast.bucket_table(padded), c["group"], c["eps"],
         c["eps"] + 7.0, members, c["coalition"][members], 2, omega_max, kappa, c["mu"])
     return out, anchor, mass_mean, moved

@@ -284,9 +284,9 @@ def _joint_sums(base, relay, lobby, joint, ind, align, target, qsk, y, members, 
                 js[g, c, k] += wt * y[o, k]
 
 
-def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
-                     target_sorted, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
-                     member_coal, n_coal, omega_max, kappa, mu, out=None):
+def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_kog, target_kog,
+                     qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members, member_coal, n_coal,
+                     omega_max, kappa, mu, out=None):
     """persuade_windows_into, into ``out`` (B,N,K; a new array if None; not ``b``, not ``anchor``). Returns the
     positions, each row's mean message mass (B,) and movement sum (B,)."""
     out = np.empty_like(b) if out is None else out
@@ -294,19 +294,20 @@ def persuade_windows(anchor, b, lam, base, relay, lobby, solo, joint, ind, align
         raise ValueError("persuade_windows: out must not share memory with b or anchor (they are read after it "
                          "is written)")
     mass, moved = persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target,
-                                        align_sorted, target_sorted, qsk, qsk_sorted, order, y, y_padded, table,
-                                        group, eps, eps_joint, members, member_coal, n_coal, omega_max, kappa, mu)
+                                        align_kog, target_kog, qsk, qsk_sorted, order, y, y_padded, table, group,
+                                        eps, eps_joint, members, member_coal, n_coal, omega_max, kappa, mu)
     return out, mass, moved
 
 
 @njit(cache=True)
-def persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_sorted,
-                          target_sorted, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
+def persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, ind, align, target, align_kog,
+                          target_kog, qsk, qsk_sorted, order, y, y_padded, table, group, eps, eps_joint, members,
                           member_coal, n_coal, omega_max, kappa, mu):
     """Persuasion of a session, per row: the bounded-confidence windows of every source speaking alone (weights
     of kernels.persuasion_weights times ``solo``), the joint positions of cross-sector coalitions (weights times
-    ``joint``, window ``eps_joint``: kernels.joint_sums; ``align_sorted``, ``target_sorted`` (G,K,O) the bloc
-    alignment and lobbying share per delegation in per-issue sorted order; ``table`` from bucket_table(y_padded)),
+    ``joint``, window ``eps_joint``: kernels.joint_sums; ``align_kog``, ``target_kog`` the bloc alignment and
+    lobbying share per delegation in per-issue sorted order, laid out by by_issue once per negotiation; ``table``
+    from bucket_table(y_padded)),
     the saturating weight, the
     Friedkin-Johnsen update of kernels.persuade around the ``anchor`` and the anchor's update
     (kernels.anchor_update, rate ``mu``).
@@ -316,8 +317,7 @@ def persuade_windows_into(out, anchor, b, lam, base, relay, lobby, solo, joint, 
     inv_kappa = 1.0 / kappa
     mass_mean = np.zeros(b_)
     moved = np.zeros(b_)
-    g_, o_ = align_sorted.shape[0], align_sorted.shape[2]
-    align_kog, target_kog = by_issue(align_sorted), by_issue(target_sorted)
+    g_, o_ = align.shape[0], align_kog.shape[2]
     c0, c1 = np.empty((align_kog.shape[0], k_, o_ + 1, GROUP_LANES)), np.empty((align_kog.shape[0], k_, o_ + 1, GROUP_LANES))
     jm, js = np.zeros((g_, max(n_coal, 1), k_)), np.zeros((g_, max(n_coal, 1), k_))
     jp, jw, jy = np.empty_like(jm), np.empty_like(jm), np.empty_like(jm)    # position, mass, sum of those heard
