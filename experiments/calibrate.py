@@ -79,7 +79,7 @@ from_unit, to_params = priors.from_unit, priors.to_params
 #: the parameters a prior-predictive screen found to move the statistics (docs/FIT.md §3): ``--parameters screened``
 SCREENED = ("chair_blocker_pull", "chair_estimate_noise", "chair_rate", "confidence_political", "anchor_persistence",
             "coalition_exponent", "objection_threshold", "package_step", "suspend_objectors", "deadline_cost",
-            "signature_threshold", "within_influence")
+            "signature_threshold", "within_influence", "chair_redline_share", "camp_salience")
 
 
 def parse_parameters(text: str | None) -> list[str]:

@@ -55,6 +55,12 @@ class Params:
                                "lambda0: negotiable share of a state's position per session")
     salience_damping: float = _p(1.0, (0, 5), (0, 2), "[ASSUMP] Klüver 2011; Mahoney 2007 (less influence on "
                                  "salient issues); 0 = no damping", "gamma: lambda = lambda0*rho*(1-s)^gamma")
+    camp_salience: float = _p(0.0, (0, 4), (0, 2), "[ASSUMP] logrolling by salience: Thomson et al. 2006 "
+                              "(salience-weighted compromise); Coleman 1966, Stokman & van Oosten 1994 (exchange); "
+                              "record: sponsors' priority on scope and cooperation (dig.watch, 6th session), Western "
+                              "red lines on Arts 6 and 24 (dig.watch, 30 Jul 2024)",
+                              "gamma_c: logit s_ik += gamma_c * theta_i * role_k (role +1 power, -1 safeguard, "
+                              "0 neutral); 0 = the blocs' salience profiles as configured")
     confidence_political: float = _p(15.0, (0, 100), (10, 60), "[STD] Hegselmann & Krause 2002; Deffuant 2000",
                                      "epsilon on political provisions (scale points)")
     confidence_technical: float = _p(30.0, (0, 100), (20, 100), "[STD] Hegselmann & Krause 2002",
@@ -282,6 +288,7 @@ class IssueSpec:
     key: str = "issue"
     label: str = ""
     technical: bool = False
+    role: str = "neutral"      # power | safeguard | neutral: which camp holds the provision most salient
     intercept: float = 50.0
     loading: float = 1.0
     north_south: float = 0.0

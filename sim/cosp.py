@@ -98,7 +98,7 @@ def access_world(world: World, spec: CospSpec, seed: int) -> World:
                    salience=_camp(world, spec.salience_open, spec.salience_limited, spec.salience_opposed)[:, None],
                    y=y, sigma=np.ones((world.n_orgs, 1)),
                    credibility=world.credibility[:, :1], alignment=alignment, bloc_alignment=bloc_alignment,
-                   reservable=np.zeros(1, bool), no_treaty_loss=None,
+                   reservable=np.zeros(1, bool), no_treaty_loss=None, role=None,
                    **_calendar(spec.sessions, [SessionKind.SUBSTANTIVE] * spec.sessions,
                                             session_minutes(world, spec)))
 
@@ -162,7 +162,7 @@ def access_negotiation(world: World, params: Params, ahc_rules: Rules, spec: Cos
                     speaking_minutes=spec.speaking_minutes, statement_minutes=spec.statement_minutes)
     neg = Negotiation(aw, params, rules, seed, replicates, x_shift=camp_shift(world, spec, seed, replicates),
                       engagement=engagement).run()
-    return neg.d[:, 0], linked_positions(world, spec, neg.p[:, :, 0])
+    return neg.d[:, 0], linked_positions(neg.world, spec, neg.p[:, :, 0])
 
 
 def rules_negotiation(world: World, params: Params, ahc_rules: Rules, spec: CospSpec, seed: int, replicates):

@@ -20,7 +20,7 @@ from sim.core.seeds import Purpose, draw_normal, draw_uniform, state_words
 from sim.enums import AdoptionMode, SessionKind, Stance
 from sim.lobbying import SECTOR, allocation, cross_sector
 from sim.rules import AccreditationContext, accreditation_procedure, informals_policy, speaking_allocation
-from sim.scenario import World
+from sim.scenario import World, camp_salience
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Negotiation:
 
     def __init__(self, world: World, params: Params, rules: Rules, seed: int, replicates, variants=None,
                  x_shift=None, engagement=None):
+        world = camp_salience(world, params.camp_salience)   # the world as these parameters weigh it
         self.world, self.params, self.rules, self.seed = world, params, rules, int(seed)
         self.replicates = np.asarray(replicates, dtype=np.int64)
         self.variants = np.ones((1, world.n_orgs), bool) if variants is None else np.asarray(variants, bool)

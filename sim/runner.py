@@ -18,7 +18,7 @@ from sim.aftermath import after_adoption
 from sim.config import Params, Rules
 from sim.engine import Negotiation
 from sim.enums import AdoptionMode, OrgType
-from sim.scenario import World
+from sim.scenario import World, camp_salience
 
 TYPE_KEYS = tuple(t.key for t in OrgType)
 
@@ -174,5 +174,6 @@ def run_replicates(world: World, params: Params, rules: Rules, seed: int, replic
         tables.append(table)
         tracks.append(track)
     cat = lambda key: np.concatenate([t[key] for t in tracks])  # noqa: E731
-    return RunResults(world, pd.concat(tables, ignore_index=True), cat("draft"), cat("positions"),
+    weighed = camp_salience(world, params.camp_salience)      # the world as the engine weighed it
+    return RunResults(weighed, pd.concat(tables, ignore_index=True), cat("draft"), cat("positions"),
                       cat("accredited"), cat("ratifications"), cat("signed"))

@@ -9,7 +9,7 @@ from a common position. All coefficients come from the scenario config.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from sim.core.seeds import Purpose, stream
 from sim.decision import no_treaty_loss
 from sim.enums import OrgType, SessionKind, Stance, Vote
 from sim.errors import ConfigError, DataError
-from sim.schema import check_against_states, check_scenario
+from sim.schema import PROVISION_ROLES, check_against_states, check_scenario
 
 __all__ = ["ConfigError", "DataError", "World", "build_world", "read_states", "resolve_data_file"]
 
@@ -28,6 +28,7 @@ STATE_COLUMNS = ("iso2", "name", "un_regional_group", "eu_member", "budapest_sta
                  "res74_247_cosponsor")
 VOTE_CODES = {"yes": Vote.YES, "no": Vote.NO, "abstain": Vote.ABSTAIN, "not_recorded": Vote.NOT_RECORDED}
 BUDAPEST = ("party", "signatory", "invited", "none")
+ROLE_SIGN = dict(zip(PROVISION_ROLES, (1.0, -1.0, 0.0), strict=True))   # power +1, safeguard -1, neutral 0
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class World:
     quarters: int = 40
     days_per_quarter: float = 91.3125
     no_treaty_loss: np.ndarray | None = None   # (N,) L0_i, each state's loss under no treaty (sim/decision.py)
+    role: np.ndarray | None = None   # (K,) +1 power, -1 safeguard, 0 neutral (None: all neutral); camp_salience
 
     @property
     def n_states(self) -> int:
@@ -270,4 +272,24 @@ def build_world(sc: ScenarioConfig, seed: int) -> World:
         eif_ratifications=int(sc.treaty.eif_ratifications), eif_delay_days=float(sc.treaty.eif_delay_days),
         quarters=int(sc.treaty.quarters), days_per_quarter=float(sc.treaty.days_per_quarter),
         no_treaty_loss=no_treaty_loss(col("budapest_status"), theta, m.no_treaty) if m.no_treaty else None,
+        role=np.array([ROLE_SIGN[i.role] for i in sc.issues], dtype=float),
     )
+
+
+def camp_salience(world: World, gamma: float) -> World:
+    """The world whose salience leans with the camp axis: logit s'_ik = logit s_ik + gamma * theta_i * role_k.
+
+    Which camp holds a provision most salient (``role``: +1 power, -1 safeguard, 0 neutral) is what turns the
+    salience-weighted compromise into a logroll (Thomson et al. 2006; Coleman 1966): a state far on the sponsors'
+    side (theta > 0) cares more about the powers, a state on the other side more about the safeguards. Written on
+    the odds, s e^z / (1 - s + s e^z), so that it stays in [0, 1] and maps 0 to 0 and 1 to 1. ``gamma = 0`` (or no
+    roles) returns ``world`` itself, so every result is then bit for bit the configured profiles'.
+    """
+    if gamma == 0.0 or world.role is None or not world.role.any():
+        return world
+    if world.role.shape != (world.n_issues,):
+        raise ValueError(f"world {world.name!r}: role has shape {world.role.shape}, not one per provision")
+    odds = np.exp(gamma * np.outer(world.theta, world.role))
+    s = world.salience
+    return replace(world, salience=s * odds / (1.0 - s + s * odds))
+

@@ -17,6 +17,8 @@ from typing import Any
 
 from sim.errors import ConfigError, nearest
 
+PROVISION_ROLES = ("power", "safeguard", "neutral")   # sim.scenario.ROLE_SIGN gives their signs
+
 INF = math.inf
 SHARE_TOLERANCE = 1e-6          # type shares must sum to 1 within this
 SESSION_KINDS = ("substantive", "concluding", "resumed")
@@ -110,6 +112,7 @@ def _issues(sc, p: str) -> list[str]:
         k = f"{p}.issues.{j}"
         text(f"{k}.label", i.label)
         flag(f"{k}.technical", i.technical)
+        name_in(f"{k}.role", i.role, PROVISION_ROLES)
         num(f"{k}.intercept", i.intercept, 0, 100)
         num(f"{k}.loading", i.loading)
         num(f"{k}.north_south", i.north_south)

@@ -53,6 +53,8 @@ def _dry(tmp_path, override: str) -> list[str]:
     ("scenario.issues.0.technical=maybe", ["scenario.issues.0.technical", "true | false"]),
     ("scenario.blocs.0.salience=[0.5,0.5]", ["scenario.blocs.0.salience", "10 numbers"]),
     ("scenario.sessions.2.kind=resumd", ["scenario.sessions.2.kind", "'resumed'"]),
+    ("scenario.issues.0.role=powr", ["scenario.issues.0.role", "'power'", "safeguard"]),
+    ("params.camp_salience=-1", ["params.camp_salience", "[0, 4]"]),
     ("scenario.treaty.reservable=[scope,realtim]", ["scenario.treaty.reservable.1", "'realtime'"]),
     ("scenario.state_mapping.vote_yes_above=40", ["vote_no_below", "vote_yes_above"]),
     ("scenario.organisations.types.industry.resources=[0.9,0.1]", ["types.industry.resources", "reversed"]),
