@@ -8,8 +8,8 @@ The hash covers the bytes of ``sim/**/*.py`` and ``sim/data/*``, and the parsed 
 changed value is), read where Python imports them from, sorted by their relative path. It does not depend on the
 working directory, on file times or on git, so the same source gives the same version on any machine and a
 changed byte of code or data, or a changed config value, gives a new one. (``plenary calibrate --install``
-rewrites the dated comment of ``configs/params/posterior.yaml``: with the bytes hashed, installing a posterior
-gave the code a version other than the one recorded in the posterior it installed.) Sweeps put it in every cell's
+rewrites ``configs/params/posterior.yaml``, the posterior's weighted mean, with a dated comment: hashed, it gave
+the code a version other than the one recorded in the posterior it installed, so it is left out, :data:`DERIVED`.) Sweeps put it in every cell's
 id and ``cell.json`` (``experiments/sweep.py``), so results computed by other code are never reused silently.
 """
 
@@ -24,15 +24,22 @@ from pathlib import Path
 DIGITS = 12     # hex digits of the source hash kept in the version (48 bits: no accidental collision in practice)
 
 
+#: written by ``plenary calibrate --install`` from the posterior it installs, which records the version it was fitted
+#: at: hashing it would give the code a new version at every install, so no installed posterior would ever match.
+#: A run or cell with ``params=posterior`` still carries its values in its resolved config (and the cell id).
+DERIVED = frozenset({"configs/params/posterior.yaml"})
+
+
 def source_files(sim_root: Path, configs_root: Path) -> list[tuple[str, Path]]:
-    """(relative name, path) of every file that computes a cell, sorted by name; caches and hidden files left out."""
+    """(relative name, path) of every file that computes a cell, sorted by name; caches, hidden files and the
+    posterior's mean preset (:data:`DERIVED`) left out."""
     found = {f"sim/{p.relative_to(sim_root).as_posix()}": p for p in sim_root.rglob("*.py")}
     data = sim_root / "data"
     if data.is_dir():
         found.update({f"sim/data/{p.name}": p for p in data.iterdir() if p.is_file()})
     found.update({f"configs/{p.relative_to(configs_root).as_posix()}": p for p in configs_root.rglob("*.yaml")})
     keep = {k: p for k, p in found.items() if not any(part.startswith(".") or part == "__pycache__"
-                                                       for part in Path(k).parts)}
+                                                       for part in Path(k).parts) and k not in DERIVED}
     return sorted(keep.items())
 
 

@@ -92,6 +92,16 @@ def test_the_source_hash_changes_with_a_byte_but_not_with_times_caches_or_the_wo
     assert len(hashes) == 7
 
 
+def test_installing_a_posterior_mean_preset_does_not_change_the_version(tmp_path):
+    sim_root, configs_root = _tree(tmp_path, {"sim/a.py": b"x = 1\n", "configs/params/default.yaml": b"k: 2\n",
+                                              "configs/params/posterior.yaml": b"k: 2.5\n"})
+    first = source_hash(sim_root, configs_root)
+    (configs_root / "params" / "posterior.yaml").write_bytes(b"# installed today\nk: 3.1\nnew_key: 0.4\n")
+    assert source_hash(sim_root, configs_root) == first
+    (configs_root / "params" / "default.yaml").write_bytes(b"k: 3\n")          # any other config value still counts
+    assert source_hash(sim_root, configs_root) != first
+
+
 def test_model_version_is_the_package_version_and_the_hash_of_the_imported_sources_from_any_folder(tmp_path):
     from importlib import resources
 
