@@ -1,6 +1,7 @@
 """What a command-line user waits for (issue 16): ``plenary --help``, an error message, and a warm default
 ``plenary run`` end to end, each timed as whole commands (min and median of N), then the warm run's breakdown
-in-process (imports, compose, world, engine, summary, charts, writing).
+in-process (imports, compose, world, engine, summary, the run's charts written one by one and side by side as
+``plenary run`` writes them, writing).
 
     python benchmarks/bench_cli.py [--repeat 3]
 
@@ -46,8 +47,8 @@ def breakdown() -> dict:
     import numpy as np
 
     from experiments.config import load
-    from experiments.run import summarise
-    from sim import io, plotting
+    from experiments.run import _charts, summarise
+    from sim import io
     from sim.runner import run_replicates
     from sim.scenario import build_world
     phases["imports"] = time.perf_counter() - t
@@ -66,9 +67,10 @@ def breakdown() -> dict:
     summarise(results, cfg)
     phases["summary"] = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
-        plotting.save(plotting.text_trajectory(results, "benchmark"), tmp, "text_trajectory", "benchmark")
-        phases["charts_text_trajectory"] = time.perf_counter() - t
+        for label, jobs in (("charts_one_by_one", 1), ("charts", None)):     # the run's 3 charts x 3 formats
+            t = time.perf_counter()
+            _charts(results, cfg, Path(tmp) / label, jobs)
+            phases[label] = time.perf_counter() - t
         t = time.perf_counter()
         results.table.to_parquet(Path(tmp) / "results.parquet", index=False)
         io.write_manifest(Path(tmp), {"command": "bench"})

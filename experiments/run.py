@@ -126,28 +126,30 @@ def run_folder(cfg: RunConfig) -> Path:
 from experiments.phases import PHASES, phase  # noqa: E402  (re-exported: experiments.run.PHASES, .phase)
 
 
-def _charts(results: RunResults, cfg: RunConfig, folder: Path) -> None:
-    """The run's three charts, each as PNG 300 dpi + SVG + PDF + caption."""
+def _charts(results: RunResults, cfg: RunConfig, folder: Path, jobs: int | None = None) -> None:
+    """The run's three charts, each as PNG 300 dpi + SVG + PDF + caption, the nine files written side by side
+    (sim.plotting.save_all; ``jobs=1``: one after the other)."""
     w = results.world
     note = f"{w.name}, R = {cfg.replicates} replicates, seed {cfg.seed}"
     record = None
     if cfg.scenario.record:
         points = on_sessions([s.start for s in cfg.scenario.sessions], cfg.scenario.record)
         record = [points.get(k, []) for k in w.issue_keys]
-    plotting.save(text_trajectory(results, f"Draft text per provision, {w.name} (R = {cfg.replicates}, "
-                                           f"seed {cfg.seed})", record), folder, "text_trajectory",
-                  "The chair's draft per provision after each session (median and 5-95% band over replicates) "
-                  "on the provision's 0-100 scale, with the blocs' and organisation types' positions after the "
-                  "last session" + ("; black crosses: the recorded texts (docs/RECORD.md), placed after the "
-                                     "last session that had begun by their date" if record else "") + f"; {note}.")
-    plotting.save(plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
-                                              w.eif_delay_days), folder, "ratification_curve",
-                  f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "
-                  f"entry-into-force threshold ({w.eif_ratifications} ratifications + {w.eif_delay_days:g} days); "
-                  f"{note}.")
-    plotting.save(plotting.signatures_by_group(results.signed, w.region, reference=65), folder,
-                  "signatures_by_region", f"Share of each regional group's states that sign at the opening "
-                  f"(65 signed at Hanoi in October 2025); {note}.")
+    plotting.save_all([
+        (text_trajectory(results, f"Draft text per provision, {w.name} (R = {cfg.replicates}, seed {cfg.seed})",
+                         record), "text_trajectory",
+         "The chair's draft per provision after each session (median and 5-95% band over replicates) on the "
+         "provision's 0-100 scale, with the blocs' and organisation types' positions after the last session"
+         + ("; black crosses: the recorded texts (docs/RECORD.md), placed after the last session that had begun by "
+            "their date" if record else "") + f"; {note}."),
+        (plotting.ratification_curve(results.ratifications, w.eif_ratifications, w.days_per_quarter,
+                                     w.eif_delay_days), "ratification_curve",
+         f"Cumulative ratifications after the opening for signature (median and 5-95% band) with the "
+         f"entry-into-force threshold ({w.eif_ratifications} ratifications + {w.eif_delay_days:g} days); {note}."),
+        (plotting.signatures_by_group(results.signed, w.region, reference=65), "signatures_by_region",
+         f"Share of each regional group's states that sign at the opening (65 signed at Hanoi in October 2025); "
+         f"{note}."),
+    ], folder, jobs)
 
 
 def run(cfg: RunConfig, formats: tuple[str, ...] = ("parquet",), phases: dict[str, float] | None = None) -> Path:

@@ -9,8 +9,9 @@ changed value is), read where Python imports them from, sorted by their relative
 working directory, on file times or on git, so the same source gives the same version on any machine and a
 changed byte of code or data, or a changed config value, gives a new one. (``plenary calibrate --install``
 rewrites ``configs/params/posterior.yaml``, the posterior's weighted mean, with a dated comment: hashed, it gave
-the code a version other than the one recorded in the posterior it installed, so it is left out, :data:`DERIVED`.) Sweeps put it in every cell's
-id and ``cell.json`` (``experiments/sweep.py``), so results computed by other code are never reused silently.
+the code a version other than the one recorded in the posterior it installed, so it is left out, :data:`DERIVED`.)
+Sweeps put it in every cell's id and ``cell.json`` (``experiments/sweep.py``), so results computed by other code
+are never reused silently.
 """
 
 from __future__ import annotations
