@@ -104,7 +104,7 @@ print(brief.box_sentence(data))
 # Limits, in plain words:
 # - The protocol's agenda is not known; the COSP's sessions are run on the Ad Hoc Committee's provisions.
 # - How a rule text maps onto the model's levers is an assumption (`configs/rules/cosp_*.yaml`).
-# - The fit to the record is weak (`docs/FIT.md`): 13 parameters are fitted, the other 50 are drawn from their
+# - The fit to the record is weak (`docs/FIT.md`): 14 parameters are fitted, the other 50 are drawn from their
 #   priors because the record does not inform them; the posterior ranges are wide for that reason.
 # - An effect below 1 point on the 0-100 scale is within the record's coding precision: no material difference.
 #
