@@ -136,20 +136,7 @@ def save(fig: plt.Figure, folder, name: str, caption: str) -> list:
     "tight"`` would lay the figure out again for each). Each file is written to a temporary sibling and renamed
     into place (sim.io.write_atomic), so a kill or a full disk never leaves a truncated chart under its final name.
     """
-    from pathlib import Path
-
-    from sim import io
-
-    folder = Path(folder)
-    paths = []
-    try:
-        box = _tight_box(fig)
-        for ext in SAVE_FORMATS:
-            paths.append(_write_format(fig, box, folder / f"{name}.{ext}", ext))
-        paths.append(io.write_text_atomic(folder / f"{name}.caption.txt", " ".join(caption.split()) + "\n"))
-    finally:
-        plt.close(fig)
-    return paths[:len(SAVE_FORMATS)]
+    return save_all([(fig, name, caption)], folder, jobs=1)
 
 
 def _write_format(fig: plt.Figure, box, path, ext: str):

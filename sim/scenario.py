@@ -292,4 +292,3 @@ def camp_salience(world: World, gamma: float) -> World:
     odds = np.exp(gamma * np.outer(world.theta, world.role))
     s = world.salience
     return replace(world, salience=s * odds / (1.0 - s + s * odds))
-
